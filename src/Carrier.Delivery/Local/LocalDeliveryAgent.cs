@@ -1,0 +1,128 @@
+using System.Text;
+using Carrier.Directory;
+using Carrier.Queue;
+using Carrier.Routing.Addresses;
+using Carrier.Store.Mailboxes;
+using Carrier.Store.Queue;
+
+namespace Carrier.Delivery.Local;
+
+/// <summary>
+/// The MDA: resolves each local recipient through the directory (aliases, plus-addressing, postmaster) and
+/// files the message into every resulting account's INBOX, all recipients of a message in one transaction.
+/// </summary>
+/// <remarks>
+/// The content is stored once and shared: each delivery adds only its own <c>Return-Path:</c> and
+/// <c>Delivered-To:</c> lines. The delivery key (queue id, recipient, account) makes a repeated attempt after a
+/// crash a no-op, so local delivery happens exactly once. Alias targets elsewhere are handed to
+/// <see cref="IForwarder"/> as a new message.
+/// </remarks>
+public sealed class LocalDeliveryAgent
+{
+    public const string Relay = "local";
+    private const string Inbox = "INBOX";
+
+    private readonly MailDirectory _directory;
+    private readonly IMailboxStore _mailboxes;
+    private readonly IForwarder _forwarder;
+    private readonly TimeProvider _time;
+
+    public LocalDeliveryAgent(MailDirectory directory, IMailboxStore mailboxes, IForwarder forwarder, TimeProvider time)
+    {
+        _directory = directory;
+        _mailboxes = mailboxes;
+        _forwarder = forwarder;
+        _time = time;
+    }
+
+    public async ValueTask<IReadOnlyList<RecipientOutcome>> DeliverAsync(DeliveryRequest request, IReadOnlyList<QueuedRecipient> recipients, CancellationToken cancellationToken)
+    {
+        var outcomes = new Dictionary<int, DeliveryOutcome>();
+        var appends = new List<AppendRequest>();
+        var appendOwners = new List<int>();
+        var blobSize = request.Message.Size;
+        var now = _time.GetUtcNow();
+        foreach (var recipient in recipients)
+        {
+            if (!EmailAddress.TryParse(recipient.Address, out var address))
+            {
+                outcomes[recipient.Index] = DeliveryOutcome.Permanent("5.1.3", "bad recipient address syntax", Relay);
+                continue;
+            }
+
+            var resolution = await _directory.ResolveAsync(address, cancellationToken);
+            if (resolution.Failure is { } failure)
+            {
+                outcomes[recipient.Index] = failure.Permanent
+                    ? DeliveryOutcome.Permanent(failure.Status, failure.Reason, Relay)
+                    : DeliveryOutcome.Temporary(failure.Status, failure.Reason, Relay);
+                continue;
+            }
+
+            foreach (var account in resolution.Accounts)
+            {
+                var inbox = await _mailboxes.GetMailboxAsync(account.Id, Inbox, cancellationToken);
+                if (inbox is null)
+                {
+                    outcomes[recipient.Index] = DeliveryOutcome.Temporary("4.2.0", $"{account.Address} has no INBOX", Relay);
+                    break;
+                }
+
+                appends.Add(new AppendRequest(
+                    inbox.Id,
+                    request.Message.BlobId,
+                    blobSize,
+                    HeaderPrefix(request.Message.Sender, account.Address),
+                    MessageFlags.None,
+                    [],
+                    now,
+                    DeliveryKey: $"{request.Message.Id}/{recipient.Index}/{account.Id}"));
+                appendOwners.Add(recipient.Index);
+            }
+
+            if (resolution.Forwards.Count > 0 && !outcomes.ContainsKey(recipient.Index))
+            {
+                var forward = await _forwarder.ForwardAsync(request, recipient, resolution.Forwards, cancellationToken);
+                if (forward is not null)
+                {
+                    outcomes[recipient.Index] = forward;
+                }
+            }
+        }
+
+        if (appends.Count > 0)
+        {
+            try
+            {
+                await _mailboxes.AppendAsync(appends, null, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                foreach (int index in appendOwners)
+                {
+                    outcomes.TryAdd(index, DeliveryOutcome.Temporary("4.3.0", $"mailbox write failed: {e.Message}", Relay));
+                }
+            }
+        }
+
+        var result = new List<RecipientOutcome>(recipients.Count);
+        foreach (var recipient in recipients)
+        {
+            int delivered = appendOwners.Count(i => i == recipient.Index);
+            var outcome = outcomes.GetValueOrDefault(recipient.Index)
+                ?? DeliveryOutcome.Delivered(Relay, delivered switch
+                {
+                    0 => "forwarded",
+                    1 => "delivered to INBOX",
+                    _ => $"delivered to {delivered} mailboxes",
+                });
+            result.Add(new RecipientOutcome(recipient.Index, outcome));
+        }
+
+        return result;
+    }
+
+    /// <summary>RFC 5321 §4.4 Return-Path and the Delivered-To line that mail loops are recognised by.</summary>
+    private static byte[] HeaderPrefix(string sender, string deliveredTo) =>
+        Encoding.UTF8.GetBytes($"Return-Path: <{sender}>\r\nDelivered-To: {deliveredTo}\r\n");
+}

@@ -1,0 +1,26 @@
+using System.Net.Security;
+using Carrier.Net.Connections;
+
+namespace Carrier.Net.Listeners;
+
+/// <summary>What one protocol listener binds and how it treats its connections.</summary>
+public sealed class ListenerOptions
+{
+    /// <summary>Short protocol name used in logs and in configuration keys, such as <c>Smtp</c>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The configuration key the endpoints came from, named in bind errors.</summary>
+    public required string ConfigurationKey { get; init; }
+
+    public required IReadOnlyList<ListenEndpoint> Endpoints { get; init; }
+
+    public required IConnectionHandler Handler { get; init; }
+
+    public required ConnectionTimeouts Timeouts { get; init; }
+
+    /// <summary>The protocol's line for a client refused by the connection limits (for SMTP a 421).</summary>
+    public required ReadOnlyMemory<byte> TooManyConnectionsReply { get; init; }
+
+    /// <summary>When set, TLS is negotiated right after accept (RFC 8314 implicit TLS).</summary>
+    public Func<SslServerAuthenticationOptions?>? ImplicitTls { get; init; }
+}

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+
+namespace Carrier.Smtp.Server;
+
+public sealed partial class SmtpSession
+{
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "connect from {Client}")]
+    private partial void LogConnect(string client);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "disconnect from {Client} {Counters}")]
+    private partial void LogDisconnect(string client, string counters);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "{QueueId}: client={Client}")]
+    private partial void LogClient(string queueId, string client);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "NOQUEUE: reject: {Stage} from {Client}: {Reply}; from=<{Sender}> to=<{Recipient}> helo=<{Helo}>")]
+    private partial void LogReject(string stage, string client, string reply, string sender, string recipient, string helo);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "timeout after {Stage} from {Client}")]
+    private partial void LogTimeoutCore(string stage, string client);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "lost connection after {Stage} from {Client}")]
+    private partial void LogLostConnectionCore(string stage, string client);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "too many errors ({Errors}) from {Client}, closing")]
+    private partial void LogTooManyErrorsCore(int errors, string client);
+
+    private void LogTimeout(string client, string stage) => LogTimeoutCore(stage.ToUpperInvariant(), client);
+
+    private void LogLostConnection(string client, string stage) => LogLostConnectionCore(stage.ToUpperInvariant(), client);
+
+    private void LogTooManyErrors(string client, int errors) => LogTooManyErrorsCore(errors, client);
+}

@@ -1,0 +1,110 @@
+using Carrier.Store.Blobs;
+using Microsoft.Data.Sqlite;
+
+namespace Carrier.Store.Embedded;
+
+/// <summary>
+/// Blobs of the embedded store: content up to <see cref="EmbeddedStoreOptions.InlineBlobMaxBytes"/> is a row
+/// in the same transaction as the queue entry that refers to it (one fsync for both); larger content is a file
+/// under <c>blobs/</c>, fsync'd with its directory before that transaction commits.
+/// </summary>
+internal sealed class EmbeddedBlobStore : IBlobStore
+{
+    // A file blob without references is kept this long before collection: it may still be on its way in.
+    internal static readonly TimeSpan PendingGrace = TimeSpan.FromHours(24);
+
+    private readonly SqliteDatabase _database;
+    private readonly TimeProvider _time;
+
+    public EmbeddedBlobStore(SqliteDatabase database, string root, int inlineMaxBytes, TimeProvider time)
+    {
+        _database = database;
+        Root = root;
+        InlineMaxBytes = inlineMaxBytes;
+        _time = time;
+    }
+
+    public string Root { get; }
+
+    public int InlineMaxBytes { get; }
+
+    public IBlobWriter CreateWriter() => new EmbeddedBlobWriter(this, Identifiers.New(_time));
+
+    public async ValueTask<Stream> OpenReadAsync(string blobId, CancellationToken cancellationToken)
+    {
+        await using var connection = _database.OpenReader();
+        await using var command = connection.Command("SELECT in_file, data FROM blobs WHERE id = @id", ("@id", blobId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new StoreException($"Blob {blobId} does not exist.");
+        }
+
+        if (reader.GetInt64(0) == 0)
+        {
+            var data = reader.IsDBNull(1) ? [] : reader.GetFieldValue<byte[]>(1);
+            return new MemoryStream(data, writable: false);
+        }
+
+        return new FileStream(PathOf(blobId), FileMode.Open, FileAccess.Read, FileShare.Read, 16384, FileOptions.Asynchronous | FileOptions.SequentialScan);
+    }
+
+    internal string PathOf(string blobId) => Path.Combine(Root, Fanout(blobId), blobId);
+
+    internal string DirectoryOf(string blobId) => Path.Combine(Root, Fanout(blobId));
+
+    internal long Now => _time.GetUtcNow().ToUnixMs();
+
+    internal Task RegisterPendingFileAsync(string blobId) =>
+        _database.WriteAsync(c => c.Execute(
+            "INSERT INTO blobs (id, size, in_file, refs, created_at) VALUES (@id, 0, 1, 0, @now)",
+            ("@id", blobId),
+            ("@now", Now)));
+
+    internal Task ForgetPendingFileAsync(string blobId) =>
+        _database.WriteAsync(c => c.Execute("DELETE FROM blobs WHERE id = @id AND refs <= 0", ("@id", blobId)));
+
+    /// <summary>
+    /// Deletes blobs nothing refers to any more, inside the caller's write; returns the files to remove once
+    /// the transaction has committed.
+    /// </summary>
+    internal List<string> CollectUnreferenced(SqliteConnection connection)
+    {
+        long cutoff = (_time.GetUtcNow() - PendingGrace).ToUnixMs();
+        var files = new List<string>();
+        using var command = connection.Command(
+            "DELETE FROM blobs WHERE refs <= 0 AND (in_file = 0 OR created_at < @cutoff) RETURNING id, in_file",
+            ("@cutoff", cutoff));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            if (reader.GetInt64(1) == 1)
+            {
+                files.Add(PathOf(reader.GetString(0)));
+            }
+        }
+
+        return files;
+    }
+
+    internal static void DeleteFiles(IEnumerable<string> files)
+    {
+        foreach (string file in files)
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (IOException)
+            {
+                // Left for the next collection; a stray file costs space, not correctness.
+            }
+        }
+    }
+
+    internal static EmbeddedBlobWriter Own(IBlobWriter writer) =>
+        writer as EmbeddedBlobWriter ?? throw new ArgumentException("The blob writer belongs to another store.", nameof(writer));
+
+    // The random tail of the id spreads files evenly over 1024 directories.
+    private static string Fanout(string blobId) => blobId[^2..];
+}

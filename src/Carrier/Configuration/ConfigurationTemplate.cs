@@ -1,0 +1,76 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Carrier.Configuration;
+
+/// <summary>The commented <c>carrier.json</c> that <c>carrier init</c> writes.</summary>
+public static class ConfigurationTemplate
+{
+    public static string Render(string hostname, IReadOnlyList<string> domains, IReadOnlyList<string> smtpListen)
+    {
+        static string Json(string value) => JsonSerializer.Serialize(value);
+        static string List(IEnumerable<string> values) => "[" + string.Join(", ", values.Select(Json)) + "]";
+
+        var text = new StringBuilder();
+        text.Append($$"""
+            // Carrier configuration. Comments are allowed. Every key can be overridden by an environment
+            // variable: CARRIER_ + the key path with "__" between sections, e.g. CARRIER_Smtp__Listen__0=0.0.0.0:2525.
+            // Check it with: carrier check --data <this directory>
+            {
+              // The name this server gives itself in greetings, Received: headers and bounces.
+              "Hostname": {{Json(hostname)}},
+
+              // Where postmaster@ and abuse@ of every local domain go when no account or alias has that name.
+              // "Postmaster": "admin@example.org",
+
+              "Domains": {
+                // Domains whose mailboxes are on this server. More can be added with 'carrier domain add'.
+                "Local": {{List(domains)}},
+                // Domains this server is a backup MX for: mail is accepted and forwarded to their primary.
+                "Relay": []
+              },
+
+              "Smtp": {
+                // address:port pairs for the SMTP service; [::]:25 listens on IPv6 and IPv4.
+                "Listen": {{List(smtpListen)}}
+              },
+
+              "Limits": {
+                "MessageSizeBytes": 52428800,     // 50 MiB, announced with SIZE (RFC 1870)
+                "RecipientsPerMessage": 1000,     // more get 452 4.5.3 (RFC 5321 asks for at least 100)
+                "ConnectionsPerIp": 50,           // excess connections get 421 and are closed
+                "Connections": 1000,
+                "CommandLineBytes": 2048,         // longer command lines get 500 5.5.2
+                "DataLineBytes": 998,             // RFC 5322 §2.1.1; longer message lines are refused
+                "ErrorsPerSession": 20            // after this many errors a client is disconnected
+              },
+
+              "Timeouts": {
+                "Idle": "00:05:00",               // silence allowed from a client (RFC 5321 §4.5.3.2)
+                "Session": "01:00:00",            // longest life of one connection
+                "ShutdownGrace": "00:00:10"       // how long stopping waits for work in progress
+              },
+
+              "Queue": {
+                "MinBackoff": "00:05:00",         // first retry after a temporary failure
+                "MaxBackoff": "01:06:40",         // retries back off up to this interval
+                "MaxLifetime": "5.00:00:00",      // then the message is returned to its sender
+                "DelayWarning": "04:00:00",       // tell the sender once after this long; remove to turn off
+                "MaxConcurrentDeliveries": 20,
+                "PollInterval": "00:00:01"
+              },
+
+              "Store": {
+                "Provider": "Embedded",           // SQLite and files in this directory
+                "InlineBlobMaxBytes": 65536       // smaller messages live in the database, larger in blobs/
+              },
+
+              "Logging": {
+                "LogLevel": { "Default": "Information" }
+              }
+            }
+
+            """);
+        return text.ToString();
+    }
+}

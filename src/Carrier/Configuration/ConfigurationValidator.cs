@@ -1,0 +1,129 @@
+using Carrier.Net.Listeners;
+
+namespace Carrier.Configuration;
+
+/// <summary>Checks values that bind but make no sense, naming the key and the fix for each.</summary>
+public static class ConfigurationValidator
+{
+    public static (string Hostname, IReadOnlyList<ListenEndpoint> SmtpListen) Validate(CarrierOptions options, List<ConfigProblem> problems)
+    {
+        string hostname = string.IsNullOrWhiteSpace(options.Hostname) ? MachineName() : options.Hostname.Trim().TrimEnd('.').ToLowerInvariant();
+        if (!IsDomainName(hostname))
+        {
+            problems.Add(new ConfigProblem("Hostname", $"'{hostname}' is not a host name; write the fully qualified name clients see, such as mail.example.org."));
+        }
+
+        for (int i = 0; i < options.Domains.Local.Count; i++)
+        {
+            CheckDomain($"Domains:Local:{i}", options.Domains.Local[i], problems);
+        }
+
+        for (int i = 0; i < options.Domains.Relay.Count; i++)
+        {
+            CheckDomain($"Domains:Relay:{i}", options.Domains.Relay[i], problems);
+        }
+
+        foreach (string both in options.Domains.Local.Intersect(options.Domains.Relay, StringComparer.OrdinalIgnoreCase))
+        {
+            problems.Add(new ConfigProblem("Domains:Relay", $"{both} is listed as local and as relay; a domain is one or the other. Remove it from one list."));
+        }
+
+        if (options.Postmaster is { } postmaster && (!postmaster.Contains('@') || postmaster.StartsWith('@') || postmaster.EndsWith('@')))
+        {
+            problems.Add(new ConfigProblem("Postmaster", $"'{postmaster}' is not an address; write user@domain."));
+        }
+
+        var listen = new List<ListenEndpoint>();
+        if (options.Smtp.Listen.Count == 0)
+        {
+            problems.Add(new ConfigProblem("Smtp:Listen", "is empty; give at least one address:port such as 0.0.0.0:25."));
+        }
+
+        for (int i = 0; i < options.Smtp.Listen.Count; i++)
+        {
+            if (ListenEndpoint.TryParse(options.Smtp.Listen[i], out var endpoint, out string? error))
+            {
+                listen.Add(endpoint);
+            }
+            else
+            {
+                problems.Add(new ConfigProblem($"Smtp:Listen:{i}", error));
+            }
+        }
+
+        var limits = options.Limits;
+        AtLeast("Limits:MessageSizeBytes", limits.MessageSizeBytes, 1024, problems);
+        AtLeast("Limits:RecipientsPerMessage", limits.RecipientsPerMessage, 1, problems);
+        AtLeast("Limits:ConnectionsPerIp", limits.ConnectionsPerIp, 1, problems);
+        AtLeast("Limits:Connections", limits.Connections, 1, problems);
+        AtLeast("Limits:CommandLineBytes", limits.CommandLineBytes, 512, problems);
+        AtLeast("Limits:DataLineBytes", limits.DataLineBytes, 998, problems);
+        AtLeast("Limits:ErrorsPerSession", limits.ErrorsPerSession, 1, problems);
+        if (limits.ConnectionsPerIp > limits.Connections)
+        {
+            problems.Add(new ConfigProblem("Limits:ConnectionsPerIp", $"{limits.ConnectionsPerIp} is more than Limits:Connections ({limits.Connections}); lower it or raise the total."));
+        }
+
+        Positive("Timeouts:Idle", options.Timeouts.Idle, problems);
+        Positive("Timeouts:Session", options.Timeouts.Session, problems);
+        if (options.Timeouts.ShutdownGrace < TimeSpan.Zero)
+        {
+            problems.Add(new ConfigProblem("Timeouts:ShutdownGrace", "is negative; write a duration such as 00:00:10."));
+        }
+
+        var queue = options.Queue;
+        Positive("Queue:MinBackoff", queue.MinBackoff, problems);
+        Positive("Queue:MaxBackoff", queue.MaxBackoff, problems);
+        Positive("Queue:MaxLifetime", queue.MaxLifetime, problems);
+        Positive("Queue:PollInterval", queue.PollInterval, problems);
+        AtLeast("Queue:MaxConcurrentDeliveries", queue.MaxConcurrentDeliveries, 1, problems);
+        if (queue.MaxBackoff < queue.MinBackoff)
+        {
+            problems.Add(new ConfigProblem("Queue:MaxBackoff", $"{queue.MaxBackoff} is shorter than Queue:MinBackoff ({queue.MinBackoff}); make it at least as long."));
+        }
+
+        if (!string.Equals(options.Store.Provider, "Embedded", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add(new ConfigProblem("Store:Provider", $"'{options.Store.Provider}' is not a store Carrier has; use Embedded."));
+        }
+
+        AtLeast("Store:InlineBlobMaxBytes", options.Store.InlineBlobMaxBytes, 0, problems);
+        AtLeast("Store:PasswordIterations", options.Store.PasswordIterations, 1000, problems);
+        return (hostname, listen);
+    }
+
+    public static bool IsDomainName(string name) =>
+        name.Length is > 0 and <= 253 && name.Split('.').All(label =>
+            label.Length is > 0 and <= 63 && label[0] != '-' && label[^1] != '-' &&
+            label.All(c => char.IsAsciiLetterOrDigit(c) || c == '-' || c > 127));
+
+    private static void CheckDomain(string key, string domain, List<ConfigProblem> problems)
+    {
+        if (!IsDomainName(domain.Trim().TrimEnd('.')))
+        {
+            problems.Add(new ConfigProblem(key, $"'{domain}' is not a domain name; write it like example.org."));
+        }
+    }
+
+    private static void AtLeast(string key, long value, long minimum, List<ConfigProblem> problems)
+    {
+        if (value < minimum)
+        {
+            problems.Add(new ConfigProblem(key, $"{value} is too small; use at least {minimum}."));
+        }
+    }
+
+    private static void Positive(string key, TimeSpan value, List<ConfigProblem> problems)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            problems.Add(new ConfigProblem(key, $"{value} must be longer than zero; write a duration such as 00:05:00."));
+        }
+    }
+
+    private static string MachineName()
+    {
+        string name = System.Net.Dns.GetHostName().ToLowerInvariant();
+        return IsDomainName(name) ? name : "localhost";
+    }
+}
