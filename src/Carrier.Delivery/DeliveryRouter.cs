@@ -15,16 +15,31 @@ public sealed class DeliveryRouter : IDeliveryAgent
     private readonly DomainClassifier _classifier;
     private readonly LocalDeliveryAgent _local;
     private readonly IRemoteDeliveryAgent _remote;
+    private readonly int _maxHops;
 
-    public DeliveryRouter(DomainClassifier classifier, LocalDeliveryAgent local, IRemoteDeliveryAgent remote)
+    /// <param name="maxHops">Received: headers allowed before a message is taken to be in a loop (Postfix hopcount_limit: 50).</param>
+    public DeliveryRouter(DomainClassifier classifier, LocalDeliveryAgent local, IRemoteDeliveryAgent remote, int maxHops = 50)
     {
         _classifier = classifier;
         _local = local;
         _remote = remote;
+        _maxHops = maxHops;
     }
 
     public async ValueTask<IReadOnlyList<RecipientOutcome>> DeliverAsync(DeliveryRequest request, CancellationToken cancellationToken)
     {
+        int hops;
+        await using (var content = await request.OpenContentAsync(cancellationToken))
+        {
+            hops = await HopCounter.CountAsync(content, cancellationToken);
+        }
+
+        if (hops > _maxHops)
+        {
+            var loop = DeliveryOutcome.Permanent("5.4.6", $"too many hops: {hops} Received: headers, more than {_maxHops} (a mail loop?)", "none");
+            return [.. request.Recipients.Select(r => new RecipientOutcome(r.Index, loop))];
+        }
+
         var local = new List<QueuedRecipient>();
         var remote = new List<QueuedRecipient>();
         var outcomes = new List<RecipientOutcome>();

@@ -13,8 +13,18 @@ public enum OutcomeKind
 /// DSN's diagnostic would give it, and where the attempt went (<c>local</c>, or <c>host[ip]:port</c>).
 /// </summary>
 /// <param name="RemoteMta">The remote server's name when an SMTP server answered; the DSN's Remote-MTA.</param>
-/// <param name="SmtpDiagnostic">True when <paramref name="Reply"/> is a remote server's SMTP reply (DSN diagnostic type "smtp").</param>
-public sealed record DeliveryOutcome(OutcomeKind Kind, string Status, string Reply, string Relay, string? RemoteMta = null, bool SmtpDiagnostic = false)
+/// <param name="SmtpDiagnostic">True when <paramref name="Diagnostic"/> is a remote server's SMTP reply (DSN diagnostic type "smtp").</param>
+/// <param name="Diagnostic">The text for a DSN's Diagnostic-Code when it differs from the log text in <paramref name="Reply"/>.</param>
+/// <param name="NotifyPassedOn">True when the next hop took over RFC 3461 notifications, so no success DSN is owed here.</param>
+public sealed record DeliveryOutcome(
+    OutcomeKind Kind,
+    string Status,
+    string Reply,
+    string Relay,
+    string? RemoteMta = null,
+    bool SmtpDiagnostic = false,
+    string? Diagnostic = null,
+    bool NotifyPassedOn = false)
 {
     public static DeliveryOutcome Delivered(string relay, string reply, string status = "2.0.0") =>
         new(OutcomeKind.Delivered, status, reply, relay);

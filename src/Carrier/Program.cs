@@ -48,6 +48,7 @@ public static class Program
             AliasCommands.Create(),
             QueueCommands.Create(),
             MailboxCommands.Create(),
+            DnsCommands.Create(),
             SendmailHelpCommand(),
         };
         return root;

@@ -134,11 +134,26 @@ public sealed partial class QueueRunner : IAsyncDisposable
         var updates = new List<RecipientUpdate>();
         var failed = new List<DsnRecipient>();
         var succeeded = new List<DsnRecipient>();
+        var delayed = new List<DsnRecipient>();
         foreach (var recipient in dispatch.Recipients)
         {
             var outcome = outcomes.FirstOrDefault(o => o.Index == recipient.Index)?.Outcome
                 ?? DeliveryOutcome.Temporary("4.3.0", "the delivery agent gave no result for this recipient", "none");
             var update = RecipientTransitions.Next(recipient, message, outcome, now, _retry, Random.Shared.NextDouble());
+            if (update.State == RecipientState.Deferred && !recipient.DelayWarned && _retry.DelayWarning is { } warning && now - message.ArrivedAt >= warning)
+            {
+                // RFC 3464 "delayed" notice, once per recipient, when the sender asked for it (or by default).
+                update = update with { DelayWarned = true };
+                if (BounceBuilder.Wants(recipient, DsnKind.Delay))
+                {
+                    delayed.Add(new DsnRecipient(recipient, "delayed", outcome.Status, outcome.Diagnostic ?? outcome.Reply, outcome.RemoteMta, outcome.SmtpDiagnostic, now));
+                }
+            }
+            else if (recipient.DelayWarned)
+            {
+                update = update with { DelayWarned = true };
+            }
+
             updates.Add(update);
             LogAttempt(message.Id, recipient.Address, outcome.Relay, (now - message.ArrivedAt).TotalSeconds, outcome.Status, update.State.ToDisplay() switch
             {
@@ -147,11 +162,11 @@ public sealed partial class QueueRunner : IAsyncDisposable
             }, outcome.Reply);
             if (update.State is RecipientState.Bounced or RecipientState.Expired && BounceBuilder.Wants(recipient, DsnKind.Failure))
             {
-                failed.Add(new DsnRecipient(recipient, "failed", outcome.Status.Length > 0 && outcome.Status[0] == '4' && update.State == RecipientState.Expired ? "4.4.7" : outcome.Status, outcome.Reply, outcome.RemoteMta, outcome.SmtpDiagnostic, now));
+                failed.Add(new DsnRecipient(recipient, "failed", outcome.Status, outcome.Diagnostic ?? outcome.Reply, outcome.RemoteMta, outcome.SmtpDiagnostic, now));
             }
-            else if (update.State == RecipientState.Delivered && BounceBuilder.Wants(recipient, DsnKind.Success))
+            else if (update.State == RecipientState.Delivered && !outcome.NotifyPassedOn && BounceBuilder.Wants(recipient, DsnKind.Success))
             {
-                succeeded.Add(new DsnRecipient(recipient, outcome.Relay == "local" ? "delivered" : "relayed", outcome.Status, outcome.Reply, outcome.RemoteMta, outcome.SmtpDiagnostic, now));
+                succeeded.Add(new DsnRecipient(recipient, outcome.Relay == "local" ? "delivered" : "relayed", outcome.Status, outcome.Diagnostic ?? outcome.Reply, outcome.RemoteMta, outcome.SmtpDiagnostic, now));
             }
         }
 
@@ -160,6 +175,7 @@ public sealed partial class QueueRunner : IAsyncDisposable
         {
             await AddNotificationAsync(submissions, message, failed, DsnKind.Failure, now, cancellationToken);
             await AddNotificationAsync(submissions, message, succeeded, DsnKind.Success, now, cancellationToken);
+            await AddNotificationAsync(submissions, message, delayed, DsnKind.Delay, now, cancellationToken);
             await _queue.CompleteAttemptAsync(message.Id, updates, submissions, cancellationToken);
         }
         finally

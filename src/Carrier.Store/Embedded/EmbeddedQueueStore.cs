@@ -15,7 +15,7 @@ internal sealed class EmbeddedQueueStore : IQueueStore
         "m.id, m.sender, m.arrived_at, m.size, m.blob_id, m.origin, m.client, m.helo, m.body_type, m.smtputf8, m.dsn_ret, m.dsn_envid, m.held";
 
     private const string RecipientColumns =
-        "r.idx, r.address, r.orcpt, r.notify, r.state, r.attempts, r.next_attempt_at, r.last_attempt_at, r.last_reply, r.dsn_status, r.relay";
+        "r.idx, r.address, r.orcpt, r.notify, r.state, r.attempts, r.next_attempt_at, r.last_attempt_at, r.last_reply, r.dsn_status, r.relay, r.delay_warned";
 
     private readonly SqliteDatabase _database;
     private readonly EmbeddedBlobStore _blobs;
@@ -117,9 +117,10 @@ internal sealed class EmbeddedQueueStore : IQueueStore
                         """
                         UPDATE queue_recipients
                         SET state = @state, attempts = @attempts, next_attempt_at = @next, last_attempt_at = @last,
-                            last_reply = @reply, dsn_status = @status, relay = @relay
+                            last_reply = @reply, dsn_status = @status, relay = @relay, delay_warned = @warned
                         WHERE message_id = @id AND idx = @idx
                         """,
+                        ("@warned", update.DelayWarned ? 1 : 0),
                         ("@state", (int)update.State),
                         ("@attempts", update.Attempts),
                         ("@next", update.NextAttemptAt.ToUnixMs()),
@@ -229,8 +230,8 @@ internal sealed class EmbeddedQueueStore : IQueueStore
             ("@held", message.Held ? 1 : 0));
         using var command = connection.Command(
             """
-            INSERT INTO queue_recipients (message_id, idx, address, orcpt, notify, state, attempts, next_attempt_at, last_attempt_at, last_reply, dsn_status, relay)
-            VALUES (@id, @idx, @address, @orcpt, @notify, @state, @attempts, @next, @last, @reply, @status, @relay)
+            INSERT INTO queue_recipients (message_id, idx, address, orcpt, notify, state, attempts, next_attempt_at, last_attempt_at, last_reply, dsn_status, relay, delay_warned)
+            VALUES (@id, @idx, @address, @orcpt, @notify, @state, @attempts, @next, @last, @reply, @status, @relay, @warned)
             """);
         var p = command.Parameters;
         p.AddWithValue("@id", message.Id);
@@ -245,6 +246,7 @@ internal sealed class EmbeddedQueueStore : IQueueStore
         var reply = p.Add("@reply", SqliteType.Text);
         var status = p.Add("@status", SqliteType.Text);
         var relay = p.Add("@relay", SqliteType.Text);
+        var warned = p.Add("@warned", SqliteType.Integer);
         foreach (var recipient in recipients)
         {
             idx.Value = recipient.Index;
@@ -258,6 +260,7 @@ internal sealed class EmbeddedQueueStore : IQueueStore
             reply.Value = (object?)recipient.LastReply ?? DBNull.Value;
             status.Value = (object?)recipient.DsnStatus ?? DBNull.Value;
             relay.Value = (object?)recipient.Relay ?? DBNull.Value;
+            warned.Value = recipient.DelayWarned ? 1 : 0;
             command.ExecuteNonQuery();
         }
     }
@@ -322,5 +325,6 @@ internal sealed class EmbeddedQueueStore : IQueueStore
         LastReply = r.GetNullableString(o + 8),
         DsnStatus = r.GetNullableString(o + 9),
         Relay = r.GetNullableString(o + 10),
+        DelayWarned = r.GetInt64(o + 11) != 0,
     };
 }

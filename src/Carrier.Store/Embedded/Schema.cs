@@ -17,6 +17,7 @@ internal static partial class Schema
     public static IReadOnlyList<Migration> Migrations { get; } =
     [
         new(1, "initial schema: directory, mailboxes, messages, blobs, queue", V1),
+        new(2, "queue: remember that a recipient's sender was told of the delay", V2),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;
@@ -58,6 +59,10 @@ internal static partial class Schema
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "store: {Path} upgraded to schema version {Version} ({Description})")]
     private static partial void LogMigrated(ILogger logger, string path, int version, string description);
+
+    private const string V2 = """
+        ALTER TABLE queue_recipients ADD COLUMN delay_warned INTEGER NOT NULL DEFAULT 0;
+        """;
 
     private const string V1 = """
         CREATE TABLE settings (

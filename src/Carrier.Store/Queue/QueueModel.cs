@@ -85,6 +85,9 @@ public sealed record QueuedRecipient
 
     /// <summary>Where the last attempt went, as in logs: <c>local</c> or <c>mx.example[192.0.2.1]:25</c>.</summary>
     public string? Relay { get; init; }
+
+    /// <summary>True once the sender was told that delivery to this recipient is delayed (sent at most once).</summary>
+    public bool DelayWarned { get; init; }
 }
 
 /// <summary>A message claimed for delivery with the recipients that are due now.</summary>
@@ -99,7 +102,8 @@ public sealed record RecipientUpdate(
     DateTimeOffset LastAttemptAt,
     string? LastReply,
     string? DsnStatus,
-    string? Relay);
+    string? Relay,
+    bool DelayWarned = false);
 
 /// <summary>A message with all its recipients, for listing and inspection.</summary>
 public sealed record QueueEntry(QueuedMessage Message, IReadOnlyList<QueuedRecipient> Recipients);

@@ -23,6 +23,64 @@ public sealed class CarrierOptions
     public QueueOptions Queue { get; set; } = new();
 
     public StoreOptions Store { get; set; } = new();
+
+    public DnsSettings Dns { get; set; } = new();
+
+    public RelayOptions Relay { get; set; } = new();
+
+    public TransportOptions Transport { get; set; } = new();
+
+    public DeliveryOptions Delivery { get; set; } = new();
+}
+
+public sealed class DnsSettings
+{
+    /// <summary>Name servers as <c>address[:port]</c>; empty means those of /etc/resolv.conf.</summary>
+    public List<string> Servers { get; set; } = [];
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    public int Retries { get; set; } = 2;
+}
+
+public sealed class RelayOptions
+{
+    public static readonly IReadOnlyList<string> DefaultTrustedNetworks = ["127.0.0.0/8", "::1/128"];
+
+    /// <summary>Client networks (CIDR) that may send to any domain; <see cref="DefaultTrustedNetworks"/> when not configured.</summary>
+    public List<string> TrustedNetworks { get; set; } = [];
+}
+
+public sealed class TransportOptions
+{
+    /// <summary>Per-domain next hops: <c>[host]:port</c> (no MX lookup) or <c>host[:port]</c> (MX lookup of host); <c>.example.org</c> covers subdomains.</summary>
+    public Dictionary<string, string> Routes { get; set; } = [];
+
+    /// <summary>Where all other remote mail goes instead of the recipient domain's MX (a smarthost), in the same notation.</summary>
+    public string? DefaultRelay { get; set; }
+}
+
+public sealed class DeliveryOptions
+{
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan GreetingTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan DataTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Deliveries to one domain at once.</summary>
+    public int MaxPerDestination { get; set; } = 20;
+
+    /// <summary>How long a host that failed is tried last.</summary>
+    public TimeSpan DeadHostTime { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long an idle session with a remote server is kept for the next message.</summary>
+    public TimeSpan ConnectionIdleTime { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Use STARTTLS when a server offers it, without requiring a valid certificate (RFC 7435).</summary>
+    public bool OpportunisticTls { get; set; } = true;
 }
 
 public sealed class DomainsOptions
@@ -59,6 +117,9 @@ public sealed class LimitsOptions
     public int DataLineBytes { get; set; } = 998;
 
     public int ErrorsPerSession { get; set; } = 20;
+
+    /// <summary>Received: headers after which a message is taken to be looping and is returned (Postfix hopcount_limit).</summary>
+    public int MaxHops { get; set; } = 50;
 }
 
 public sealed class TimeoutsOptions

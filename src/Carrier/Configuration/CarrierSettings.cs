@@ -1,4 +1,6 @@
+using System.Net;
 using Carrier.Net.Listeners;
+using Carrier.Routing.Planning;
 using Microsoft.Extensions.Configuration;
 
 namespace Carrier.Configuration;
@@ -8,6 +10,18 @@ public sealed record CarrierSettings(
     CarrierOptions Options,
     string DataDirectory,
     string? ConfigFile,
+    ParsedSettings Parsed,
+    IConfiguration Configuration)
+{
+    public string Hostname => Parsed.Hostname;
+
+    public IReadOnlyList<ListenEndpoint> SmtpListen => Parsed.SmtpListen;
+}
+
+/// <summary>The values of keys that are text in the configuration and structures in use.</summary>
+public sealed record ParsedSettings(
     string Hostname,
     IReadOnlyList<ListenEndpoint> SmtpListen,
-    IConfiguration Configuration);
+    IReadOnlyList<IPEndPoint> DnsServers,
+    IReadOnlyList<IPNetwork> TrustedNetworks,
+    TransportTable Transports);

@@ -15,7 +15,7 @@ public static partial class ConfigurationLoader
     /// <summary>Top-level keys Carrier knows; anything else is reported, because it is almost always a typo.</summary>
     private static readonly HashSet<string> KnownSections = new(StringComparer.OrdinalIgnoreCase)
     {
-        "Hostname", "Postmaster", "Domains", "Smtp", "Limits", "Timeouts", "Queue", "Store", "Logging",
+        "Hostname", "Postmaster", "Domains", "Smtp", "Limits", "Timeouts", "Queue", "Store", "Dns", "Relay", "Transport", "Delivery", "Logging",
 
         // CARRIER_DATA names the data directory; it is read before the configuration exists.
         "DATA",
@@ -100,6 +100,15 @@ public static partial class ConfigurationLoader
             options.Smtp.Listen = [.. SmtpOptions.DefaultListen];
         }
 
+        if (!configuration.GetSection("Relay:TrustedNetworks").Exists())
+        {
+            options.Relay.TrustedNetworks = [.. RelayOptions.DefaultTrustedNetworks];
+        }
+
+        // An explicitly empty list (CARRIER_Relay__TrustedNetworks=) binds as one empty entry.
+        options.Relay.TrustedNetworks.RemoveAll(string.IsNullOrWhiteSpace);
+        options.Dns.Servers.RemoveAll(string.IsNullOrWhiteSpace);
+
         foreach (var (name, target) in SectionsToCheck(options))
         {
             var known = target.GetType().GetProperties().Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -112,13 +121,13 @@ public static partial class ConfigurationLoader
             }
         }
 
-        var (hostname, listen) = ConfigurationValidator.Validate(options, problems);
+        var parsed = ConfigurationValidator.Validate(options, problems);
         if (problems.Count > 0)
         {
             return (null, problems);
         }
 
-        return (new CarrierSettings(options, dataDirectory, File.Exists(file) ? file : null, hostname, listen, configuration), problems);
+        return (new CarrierSettings(options, dataDirectory, File.Exists(file) ? file : null, parsed, configuration), problems);
     }
 
     private static List<(string Name, object Target)> SectionsToCheck(CarrierOptions options) =>
@@ -129,6 +138,10 @@ public static partial class ConfigurationLoader
         ("Timeouts", options.Timeouts),
         ("Queue", options.Queue),
         ("Store", options.Store),
+        ("Dns", options.Dns),
+        ("Relay", options.Relay),
+        ("Transport", options.Transport),
+        ("Delivery", options.Delivery),
     ];
 
     private static ConfigProblem DescribeBindingError(InvalidOperationException e)

@@ -1,11 +1,13 @@
+using System.Net;
 using Carrier.Net.Listeners;
+using Carrier.Routing.Planning;
 
 namespace Carrier.Configuration;
 
 /// <summary>Checks values that bind but make no sense, naming the key and the fix for each.</summary>
 public static class ConfigurationValidator
 {
-    public static (string Hostname, IReadOnlyList<ListenEndpoint> SmtpListen) Validate(CarrierOptions options, List<ConfigProblem> problems)
+    public static ParsedSettings Validate(CarrierOptions options, List<ConfigProblem> problems)
     {
         string hostname = string.IsNullOrWhiteSpace(options.Hostname) ? MachineName() : options.Hostname.Trim().TrimEnd('.').ToLowerInvariant();
         if (!IsDomainName(hostname))
@@ -89,7 +91,95 @@ public static class ConfigurationValidator
 
         AtLeast("Store:InlineBlobMaxBytes", options.Store.InlineBlobMaxBytes, 0, problems);
         AtLeast("Store:PasswordIterations", options.Store.PasswordIterations, 1000, problems);
-        return (hostname, listen);
+        AtLeast("Limits:MaxHops", options.Limits.MaxHops, 1, problems);
+
+        var dnsServers = new List<IPEndPoint>();
+        for (int i = 0; i < options.Dns.Servers.Count; i++)
+        {
+            if (TryParseServer(options.Dns.Servers[i], out var server))
+            {
+                dnsServers.Add(server);
+            }
+            else
+            {
+                problems.Add(new ConfigProblem($"Dns:Servers:{i}", $"'{options.Dns.Servers[i]}' is not address[:port]; write for example 192.0.2.53 or 192.0.2.53:5353 or [2001:db8::53]:53."));
+            }
+        }
+
+        Positive("Dns:Timeout", options.Dns.Timeout, problems);
+        AtLeast("Dns:Retries", options.Dns.Retries, 0, problems);
+
+        var trusted = new List<IPNetwork>();
+        for (int i = 0; i < options.Relay.TrustedNetworks.Count; i++)
+        {
+            if (IPNetwork.TryParse(options.Relay.TrustedNetworks[i].Trim(), out var network))
+            {
+                trusted.Add(network);
+            }
+            else
+            {
+                problems.Add(new ConfigProblem($"Relay:TrustedNetworks:{i}", $"'{options.Relay.TrustedNetworks[i]}' is not a network; write it in CIDR form such as 192.0.2.0/24 or 2001:db8::/32 (the host bits must be zero)."));
+            }
+        }
+
+        var routes = new Dictionary<string, NextHop>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (domain, target) in options.Transport.Routes)
+        {
+            if (NextHop.TryParse(target, out var hop, out string? error))
+            {
+                routes[domain] = hop;
+            }
+            else
+            {
+                problems.Add(new ConfigProblem($"Transport:Routes:{domain}", error));
+            }
+        }
+
+        NextHop? defaultRelay = null;
+        if (!string.IsNullOrWhiteSpace(options.Transport.DefaultRelay))
+        {
+            if (NextHop.TryParse(options.Transport.DefaultRelay, out var hop, out string? error))
+            {
+                defaultRelay = hop;
+            }
+            else
+            {
+                problems.Add(new ConfigProblem("Transport:DefaultRelay", error));
+            }
+        }
+
+        var delivery = options.Delivery;
+        Positive("Delivery:ConnectTimeout", delivery.ConnectTimeout, problems);
+        Positive("Delivery:GreetingTimeout", delivery.GreetingTimeout, problems);
+        Positive("Delivery:CommandTimeout", delivery.CommandTimeout, problems);
+        Positive("Delivery:DataTimeout", delivery.DataTimeout, problems);
+        Positive("Delivery:ConnectionIdleTime", delivery.ConnectionIdleTime, problems);
+        AtLeast("Delivery:MaxPerDestination", delivery.MaxPerDestination, 1, problems);
+        if (delivery.DeadHostTime < TimeSpan.Zero)
+        {
+            problems.Add(new ConfigProblem("Delivery:DeadHostTime", "is negative; write a duration such as 00:01:00, or 00:00:00 to turn it off."));
+        }
+
+        return new ParsedSettings(hostname, listen, dnsServers, trusted, new TransportTable(routes, defaultRelay));
+    }
+
+    private static bool TryParseServer(string text, out IPEndPoint endpoint)
+    {
+        text = text.Trim();
+        if (IPAddress.TryParse(text, out var bare))
+        {
+            endpoint = new IPEndPoint(bare, 53);
+            return true;
+        }
+
+        if (IPEndPoint.TryParse(text, out var parsed) && parsed.Port != 0)
+        {
+            endpoint = parsed;
+            return true;
+        }
+
+        endpoint = new IPEndPoint(IPAddress.None, 0);
+        return false;
     }
 
     public static bool IsDomainName(string name) =>

@@ -2,12 +2,16 @@ using System.Text;
 using Carrier.Configuration;
 using Carrier.Delivery;
 using Carrier.Delivery.Local;
+using Carrier.Delivery.Remote;
 using Carrier.Directory;
 using Carrier.Net.Connections;
 using Carrier.Net.Listeners;
 using Carrier.Queue;
 using Carrier.Queue.Runner;
 using Carrier.Routing;
+using Carrier.Routing.Dns;
+using Carrier.Routing.Planning;
+using Carrier.Smtp.Client;
 using Carrier.Smtp.Protocol;
 using Carrier.Smtp.Server;
 using Carrier.Store;
@@ -23,14 +27,16 @@ namespace Carrier.Server;
 public sealed class CarrierServer : IAsyncDisposable
 {
     private readonly DataDirectoryLock _lock;
+    private readonly RemoteDeliveryAgent _remote;
     private readonly Heartbeat _heartbeat;
     private readonly ConnectionListener _smtp;
     private readonly TimeSpan _shutdownGrace;
     private bool _stopped;
 
-    private CarrierServer(DataDirectoryLock directoryLock, ICarrierStore store, MailDirectory directory, QueueRunner runner, Heartbeat heartbeat, ConnectionListener smtp, TimeSpan shutdownGrace)
+    private CarrierServer(DataDirectoryLock directoryLock, ICarrierStore store, MailDirectory directory, QueueRunner runner, RemoteDeliveryAgent remote, Heartbeat heartbeat, ConnectionListener smtp, TimeSpan shutdownGrace)
     {
         _lock = directoryLock;
+        _remote = remote;
         Store = store;
         Directory = directory;
         Runner = runner;
@@ -63,7 +69,8 @@ public sealed class CarrierServer : IAsyncDisposable
             var classifier = new DomainClassifier(directory);
             var intake = new MessageIntake(store.Queue, store.Blobs, time, loggers.CreateLogger("queue"));
             var local = new LocalDeliveryAgent(directory, store.Mailboxes, new QueueForwarder(intake, time), time);
-            var router = new DeliveryRouter(classifier, local, new UnroutableRemoteAgent());
+            var remote = new RemoteDeliveryAgent(CreateMxRouter(settings), RemoteOptions(settings), time, loggers.CreateLogger("smtp"));
+            var router = new DeliveryRouter(classifier, local, remote, options.Limits.MaxHops);
             var retry = new RetryPolicy
             {
                 MinBackoff = options.Queue.MinBackoff,
@@ -88,7 +95,7 @@ public sealed class CarrierServer : IAsyncDisposable
             intake.Submitted = runner.Wake;
 
             string primaryDomain = options.Domains.Local.FirstOrDefault() ?? settings.Hostname;
-            var policy = new SmtpRecipientPolicy(classifier, directory, primaryDomain);
+            var policy = new SmtpRecipientPolicy(classifier, directory, primaryDomain, settings.Parsed.TrustedNetworks);
             var sink = new QueueMessageSink(intake, policy.BarePostmasterAddress, loggers.CreateLogger("smtpd"));
             var smtpOptions = new SmtpServerOptions
             {
@@ -126,7 +133,7 @@ public sealed class CarrierServer : IAsyncDisposable
             }
 
             runner.Start();
-            return new CarrierServer(directoryLock, store, directory, runner, heartbeat, smtp, options.Timeouts.ShutdownGrace);
+            return new CarrierServer(directoryLock, store, directory, runner, remote, heartbeat, smtp, options.Timeouts.ShutdownGrace);
         }
         catch
         {
@@ -149,6 +156,50 @@ public sealed class CarrierServer : IAsyncDisposable
             PasswordIterations = settings.Options.Store.PasswordIterations,
         }, time);
 
+    /// <summary>The MX router this configuration describes: DNS servers, transport overrides, and who "myself" is.</summary>
+    public static MxRouter CreateMxRouter(CarrierSettings settings)
+    {
+        var dns = new DnsClientResolver(new DnsOptions
+        {
+            Servers = settings.Parsed.DnsServers,
+            Timeout = settings.Options.Dns.Timeout,
+            Retries = settings.Options.Dns.Retries,
+        });
+        var self = MxRouter.DescribeSelf(settings.Hostname, settings.SmtpListen.Select(e => e.Address));
+        return new MxRouter(dns, self, settings.Parsed.Transports);
+    }
+
+    private static RemoteDeliveryOptions RemoteOptions(CarrierSettings settings)
+    {
+        var delivery = settings.Options.Delivery;
+        return new RemoteDeliveryOptions
+        {
+            Client = new SmtpClientOptions
+            {
+                HeloName = settings.Hostname,
+                ConnectTimeout = delivery.ConnectTimeout,
+                GreetingTimeout = delivery.GreetingTimeout,
+                CommandTimeout = delivery.CommandTimeout,
+                DataInitiationTimeout = delivery.CommandTimeout < TimeSpan.FromMinutes(2) ? delivery.CommandTimeout : TimeSpan.FromMinutes(2),
+                DataBlockTimeout = delivery.DataTimeout,
+                DataTerminationTimeout = delivery.DataTimeout,
+                StartTls = delivery.OpportunisticTls ? OpportunisticTls : null,
+            },
+            MaxPerDestination = delivery.MaxPerDestination,
+            DeadHostTime = delivery.DeadHostTime,
+            ConnectionIdleTime = delivery.ConnectionIdleTime,
+        };
+    }
+
+    // RFC 7435 opportunistic security: encrypt when offered, accept any certificate, never refuse to deliver over it.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5359", Justification = "Opportunistic TLS (RFC 7435) encrypts against passive listeners without authenticating the server; the alternative is plain text.")]
+    private static System.Net.Security.SslClientAuthenticationOptions OpportunisticTls(string host) => new()
+    {
+        TargetHost = host,
+        EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+        RemoteCertificateValidationCallback = (_, _, _, _) => true,
+    };
+
     /// <summary>Stops accepting, lets sessions and deliveries finish within the grace period, and closes the store.</summary>
     public async Task StopAsync()
     {
@@ -160,6 +211,7 @@ public sealed class CarrierServer : IAsyncDisposable
         _stopped = true;
         await _smtp.StopAsync(_shutdownGrace);
         await Runner.StopAsync();
+        await _remote.DisposeAsync();
         await Store.DisposeAsync();
         _heartbeat.Dispose();
         _lock.Dispose();

@@ -1,3 +1,4 @@
+using System.Net;
 using Carrier.Directory;
 using Carrier.Routing;
 using Carrier.Routing.Addresses;
@@ -8,19 +9,22 @@ namespace Carrier.Server;
 
 /// <summary>
 /// Binds the SMTP server's recipient port to the directory and the domain classifier: local recipients
-/// must exist, relay domains are accepted from anyone, and everything else is refused (no open relay).
+/// must exist, relay domains (backup MX) are accepted from anyone, other domains only from trusted
+/// networks; everyone else is refused (ARCHITECTURE.md §4.4: no open relay).
 /// </summary>
 public sealed class SmtpRecipientPolicy : IRecipientPolicy
 {
     private readonly DomainClassifier _classifier;
     private readonly MailDirectory _directory;
     private readonly string _primaryDomain;
+    private readonly IReadOnlyList<IPNetwork> _trusted;
 
-    public SmtpRecipientPolicy(DomainClassifier classifier, MailDirectory directory, string primaryDomain)
+    public SmtpRecipientPolicy(DomainClassifier classifier, MailDirectory directory, string primaryDomain, IReadOnlyList<IPNetwork> trustedNetworks)
     {
         _classifier = classifier;
         _directory = directory;
         _primaryDomain = primaryDomain;
+        _trusted = trustedNetworks;
     }
 
     public ValueTask<SmtpReply?> CheckSenderAsync(SmtpSessionContext session, SmtpPath? sender, MailParameters parameters, CancellationToken cancellationToken) =>
@@ -49,8 +53,14 @@ public sealed class SmtpRecipientPolicy : IRecipientPolicy
             case DomainClass.Relay:
                 return null;
             default:
-                return SmtpReplies.RelayDenied;
+                return IsTrusted(session.RemoteEndPoint.Address) ? null : SmtpReplies.RelayDenied;
         }
+    }
+
+    private bool IsTrusted(IPAddress address)
+    {
+        address = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        return _trusted.Any(network => network.Contains(address));
     }
 
     /// <summary>Where a bare &lt;Postmaster&gt; recipient is delivered.</summary>
