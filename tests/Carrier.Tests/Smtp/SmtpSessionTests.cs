@@ -15,6 +15,7 @@ public sealed class SmtpSessionTests : IAsyncLifetime
             s["Limits:MessageSizeBytes"] = "10000";
             s["Limits:RecipientsPerMessage"] = "3";
             s["Limits:ErrorsPerSession"] = "8";
+            s["Relay:TrustedNetworks"] = string.Empty;
         });
         await _carrier.AddUserAsync("alice@local.test");
         await _carrier.AddUserAsync("bob@local.test");
