@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
+using Carrier.Net.Framing;
 using Carrier.Smtp.Protocol;
 
 namespace Carrier.Smtp.Client;

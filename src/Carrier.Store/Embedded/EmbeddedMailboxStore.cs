@@ -12,12 +12,16 @@ internal sealed class EmbeddedMailboxStore : IMailboxStore
 
     private readonly SqliteDatabase _database;
     private readonly EmbeddedBlobStore _blobs;
+    private readonly TimeProvider _time;
 
-    public EmbeddedMailboxStore(SqliteDatabase database, EmbeddedBlobStore blobs)
+    public EmbeddedMailboxStore(SqliteDatabase database, EmbeddedBlobStore blobs, TimeProvider time)
     {
         _database = database;
         _blobs = blobs;
+        _time = time;
     }
+
+    public MailboxChangeNotifier Changes { get; } = new();
 
     public async ValueTask<IReadOnlyList<MailboxInfo>> ListMailboxesAsync(long accountId, CancellationToken cancellationToken)
     {
@@ -72,6 +76,11 @@ internal sealed class EmbeddedMailboxStore : IMailboxStore
             return appended;
         });
         writer?.MarkCommitted();
+        foreach (long mailbox in results.Where(r => !r.AlreadyPresent).Select(r => r.MailboxId).Distinct())
+        {
+            Changes.Publish(mailbox);
+        }
+
         return results;
     }
 
@@ -163,6 +172,313 @@ internal sealed class EmbeddedMailboxStore : IMailboxStore
 
         var body = await _blobs.OpenReadAsync(blobId, cancellationToken);
         return prefix.Length == 0 ? body : new PrefixedStream(prefix, body);
+    }
+
+    public async ValueTask<MailboxInfo> CreateMailboxAsync(long accountId, string name, string? specialUse, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        await _database.WriteAsync(c =>
+        {
+            if (c.Scalar("SELECT 1 FROM mailboxes WHERE account_id = @account AND name = @name", ("@account", accountId), ("@name", name)) is not null)
+            {
+                throw new StoreException($"Mailbox {name} already exists.");
+            }
+
+            c.Execute(
+                "INSERT INTO mailboxes (account_id, name, uid_validity, special_use) VALUES (@account, @name, @validity, @special)",
+                ("@account", accountId),
+                ("@name", name),
+                ("@validity", EmbeddedAccountStore.NextUidValidity(c, now)),
+                ("@special", specialUse));
+        });
+        return (await GetMailboxAsync(accountId, name, cancellationToken))!;
+    }
+
+    public async ValueTask<bool> DeleteMailboxAsync(long accountId, string name, CancellationToken cancellationToken)
+    {
+        var (id, files) = await _database.WriteAsync(c =>
+        {
+            if (c.Scalar("SELECT id FROM mailboxes WHERE account_id = @account AND name = @name", ("@account", accountId), ("@name", name)) is not long mailbox)
+            {
+                return ((long?)null, new List<string>());
+            }
+
+            c.Execute("DELETE FROM mailboxes WHERE id = @id", ("@id", mailbox));
+            return (mailbox, _blobs.CollectUnreferenced(c));
+        });
+        EmbeddedBlobStore.DeleteFiles(files);
+        if (id is { } deleted)
+        {
+            Changes.Publish(deleted);
+        }
+
+        return id is not null;
+    }
+
+    public async ValueTask RenameMailboxAsync(long accountId, string from, string to, char delimiter, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var changed = await _database.WriteAsync(c =>
+        {
+            if (c.Scalar("SELECT id FROM mailboxes WHERE account_id = @account AND name = @name", ("@account", accountId), ("@name", from)) is not long source)
+            {
+                throw new StoreException($"Mailbox {from} does not exist.");
+            }
+
+            if (c.Scalar("SELECT 1 FROM mailboxes WHERE account_id = @account AND name = @name", ("@account", accountId), ("@name", to)) is not null)
+            {
+                throw new StoreException($"Mailbox {to} already exists.");
+            }
+
+            if (from == "INBOX")
+            {
+                long target = (long)c.Scalar(
+                    "INSERT INTO mailboxes (account_id, name, uid_validity) VALUES (@account, @name, @validity) RETURNING id",
+                    ("@account", accountId),
+                    ("@name", to),
+                    ("@validity", EmbeddedAccountStore.NextUidValidity(c, now)))!;
+                CopyMessages(c, source, ReadUids(c, source), target, move: true);
+                return new List<long> { source, target };
+            }
+
+            c.Execute(
+                "UPDATE mailboxes SET name = @to || substr(name, length(@from) + 1) WHERE account_id = @account AND (name = @from OR substr(name, 1, length(@prefix)) = @prefix)",
+                ("@account", accountId),
+                ("@from", from),
+                ("@to", to),
+                ("@prefix", from + delimiter));
+            return new List<long> { source };
+        });
+        foreach (long mailbox in changed)
+        {
+            Changes.Publish(mailbox);
+        }
+    }
+
+    public async ValueTask<bool> SetSubscribedAsync(long accountId, string name, bool subscribed, CancellationToken cancellationToken) =>
+        await _database.WriteAsync(c => c.Execute(
+            "UPDATE mailboxes SET subscribed = @subscribed WHERE account_id = @account AND name = @name",
+            ("@subscribed", subscribed ? 1 : 0),
+            ("@account", accountId),
+            ("@name", name)) > 0);
+
+    public async ValueTask<FlagUpdateResult> StoreFlagsAsync(long mailboxId, IReadOnlyCollection<uint> uids, FlagOperation operation, MessageFlags flags, IReadOnlyList<string> keywords, ulong? unchangedSince, CancellationToken cancellationToken)
+    {
+        var result = await _database.WriteAsync(c => StoreFlags(c, mailboxId, uids, operation, flags, keywords, unchangedSince));
+        if (result.Changed.Count > 0)
+        {
+            Changes.Publish(mailboxId);
+        }
+
+        return result;
+    }
+
+    private static FlagUpdateResult StoreFlags(SqliteConnection c, long mailboxId, IReadOnlyCollection<uint> uids, FlagOperation operation, MessageFlags flags, IReadOnlyList<string> keywords, ulong? unchangedSince)
+    {
+        var changed = new List<MessageInfo>();
+        var conflicts = new List<uint>();
+        long highest = c.Scalar("SELECT highest_modseq FROM mailboxes WHERE id = @id", ("@id", mailboxId)) as long?
+            ?? throw new StoreException($"Mailbox {mailboxId} does not exist.");
+        using var read = c.Command("SELECT flags, keywords, modseq, internal_date, size, blob_id FROM messages WHERE mailbox_id = @mailbox AND uid = @uid");
+        read.Parameters.AddWithValue("@mailbox", mailboxId);
+        var readUid = read.Parameters.Add("@uid", SqliteType.Integer);
+        using var write = c.Command("UPDATE messages SET flags = @flags, keywords = @keywords, modseq = @modseq WHERE mailbox_id = @mailbox AND uid = @uid");
+        write.Parameters.AddWithValue("@mailbox", mailboxId);
+        var writeFlags = write.Parameters.Add("@flags", SqliteType.Integer);
+        var writeKeywords = write.Parameters.Add("@keywords", SqliteType.Text);
+        var writeModseq = write.Parameters.Add("@modseq", SqliteType.Integer);
+        var writeUid = write.Parameters.Add("@uid", SqliteType.Integer);
+        foreach (uint uid in uids)
+        {
+            readUid.Value = (long)uid;
+            MessageInfo current;
+            using (var reader = read.ExecuteReader())
+            {
+                if (!reader.Read())
+                {
+                    continue;
+                }
+
+                current = new MessageInfo(
+                    mailboxId,
+                    uid,
+                    (ulong)reader.GetInt64(2),
+                    (MessageFlags)reader.GetInt32(0),
+                    reader.GetNullableString(1)?.Split(' ') ?? [],
+                    SqliteExtensions.FromUnixMs(reader.GetInt64(3)),
+                    reader.GetInt64(4),
+                    reader.GetString(5));
+            }
+
+            if (unchangedSince is { } since && current.ModSeq > since)
+            {
+                conflicts.Add(uid);
+                continue;
+            }
+
+            var (newFlags, newKeywords) = ApplyFlags(current.Flags, current.Keywords, operation, flags, keywords);
+            if (newFlags == current.Flags && newKeywords.Order(StringComparer.OrdinalIgnoreCase).SequenceEqual(current.Keywords.Order(StringComparer.OrdinalIgnoreCase), StringComparer.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            highest++;
+            writeFlags.Value = (int)newFlags;
+            writeKeywords.Value = newKeywords.Count == 0 ? DBNull.Value : string.Join(' ', newKeywords);
+            writeModseq.Value = highest;
+            writeUid.Value = (long)uid;
+            write.ExecuteNonQuery();
+            changed.Add(current with { ModSeq = (ulong)highest, Flags = newFlags, Keywords = newKeywords });
+        }
+
+        c.Execute("UPDATE mailboxes SET highest_modseq = @highest WHERE id = @id", ("@highest", highest), ("@id", mailboxId));
+        return new FlagUpdateResult(changed, conflicts);
+    }
+
+    private static (MessageFlags Flags, List<string> Keywords) ApplyFlags(MessageFlags current, IReadOnlyList<string> currentKeywords, FlagOperation operation, MessageFlags flags, IReadOnlyList<string> keywords) =>
+        operation switch
+        {
+            FlagOperation.Add => (current | flags, currentKeywords.Union(keywords, StringComparer.OrdinalIgnoreCase).ToList()),
+            FlagOperation.Remove => (current & ~flags, currentKeywords.Except(keywords, StringComparer.OrdinalIgnoreCase).ToList()),
+            _ => (flags, keywords.Distinct(StringComparer.OrdinalIgnoreCase).ToList()),
+        };
+
+    public async ValueTask<IReadOnlyList<uint>> ExpungeAsync(long mailboxId, IReadOnlyCollection<uint>? uids, CancellationToken cancellationToken)
+    {
+        var (expunged, files) = await _database.WriteAsync(c =>
+        {
+            var deleted = ReadUids(c, mailboxId, onlyDeleted: true);
+            if (uids is not null)
+            {
+                var wanted = uids.ToHashSet();
+                deleted = [.. deleted.Where(wanted.Contains)];
+            }
+
+            RemoveMessages(c, mailboxId, deleted);
+            return (deleted, _blobs.CollectUnreferenced(c));
+        });
+        EmbeddedBlobStore.DeleteFiles(files);
+        if (expunged.Count > 0)
+        {
+            Changes.Publish(mailboxId);
+        }
+
+        return expunged;
+    }
+
+    public async ValueTask<IReadOnlyList<(uint Source, uint Target)>> CopyAsync(long sourceMailboxId, IReadOnlyCollection<uint> uids, long targetMailboxId, bool move, CancellationToken cancellationToken)
+    {
+        var mapping = await _database.WriteAsync(c => CopyMessages(c, sourceMailboxId, [.. uids.Order()], targetMailboxId, move));
+        if (mapping.Count > 0)
+        {
+            Changes.Publish(targetMailboxId);
+            if (move)
+            {
+                Changes.Publish(sourceMailboxId);
+            }
+        }
+
+        return mapping;
+    }
+
+    public async ValueTask<IReadOnlyList<uint>> ListExpungedSinceAsync(long mailboxId, ulong modSeq, CancellationToken cancellationToken)
+    {
+        await using var connection = _database.OpenReader();
+        await using var command = connection.Command(
+            "SELECT uid FROM expunged WHERE mailbox_id = @mailbox AND modseq > @modseq ORDER BY uid",
+            ("@mailbox", mailboxId),
+            ("@modseq", (long)modSeq));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<uint>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add((uint)reader.GetInt64(0));
+        }
+
+        return result;
+    }
+
+    private static List<(uint Source, uint Target)> CopyMessages(SqliteConnection c, long source, List<uint> uids, long target, bool move)
+    {
+        var mapping = new List<(uint Source, uint Target)>();
+        foreach (uint uid in uids)
+        {
+            if (c.Scalar("SELECT 1 FROM messages WHERE mailbox_id = @source AND uid = @uid", ("@source", source), ("@uid", (long)uid)) is null)
+            {
+                continue;
+            }
+
+            long newUid;
+            long modseq;
+            using (var allocate = c.Command(
+                "UPDATE mailboxes SET uid_next = uid_next + 1, highest_modseq = highest_modseq + 1 WHERE id = @target RETURNING uid_next - 1, highest_modseq",
+                ("@target", target)))
+            using (var reader = allocate.ExecuteReader())
+            {
+                if (!reader.Read())
+                {
+                    throw new StoreException($"Mailbox {target} does not exist.");
+                }
+
+                newUid = reader.GetInt64(0);
+                modseq = reader.GetInt64(1);
+            }
+
+            c.Execute(
+                "INSERT INTO messages (mailbox_id, uid, modseq, flags, keywords, internal_date, size, blob_id, header_prefix) " +
+                "SELECT @target, @newUid, @modseq, flags, keywords, internal_date, size, blob_id, header_prefix FROM messages WHERE mailbox_id = @source AND uid = @uid",
+                ("@target", target),
+                ("@newUid", newUid),
+                ("@modseq", modseq),
+                ("@source", source),
+                ("@uid", (long)uid));
+            mapping.Add((uid, (uint)newUid));
+        }
+
+        if (move)
+        {
+            RemoveMessages(c, source, [.. mapping.Select(m => m.Source)]);
+        }
+
+        return mapping;
+    }
+
+    private static void RemoveMessages(SqliteConnection c, long mailboxId, List<uint> uids)
+    {
+        if (uids.Count == 0)
+        {
+            return;
+        }
+
+        long highest = (long)c.Scalar("SELECT highest_modseq FROM mailboxes WHERE id = @id", ("@id", mailboxId))!;
+        foreach (uint uid in uids)
+        {
+            highest++;
+            c.Execute("DELETE FROM messages WHERE mailbox_id = @mailbox AND uid = @uid", ("@mailbox", mailboxId), ("@uid", (long)uid));
+            c.Execute(
+                "INSERT OR REPLACE INTO expunged (mailbox_id, uid, modseq) VALUES (@mailbox, @uid, @modseq)",
+                ("@mailbox", mailboxId),
+                ("@uid", (long)uid),
+                ("@modseq", highest));
+        }
+
+        c.Execute("UPDATE mailboxes SET highest_modseq = @highest WHERE id = @id", ("@highest", highest), ("@id", mailboxId));
+    }
+
+    private static List<uint> ReadUids(SqliteConnection c, long mailboxId, bool onlyDeleted = false)
+    {
+        using var command = c.Command(
+            "SELECT uid FROM messages WHERE mailbox_id = @mailbox AND (@deleted = 0 OR (flags & 8) != 0) ORDER BY uid",
+            ("@mailbox", mailboxId),
+            ("@deleted", onlyDeleted ? 1 : 0));
+        using var reader = command.ExecuteReader();
+        var uids = new List<uint>();
+        while (reader.Read())
+        {
+            uids.Add((uint)reader.GetInt64(0));
+        }
+
+        return uids;
     }
 
     private static MailboxInfo ReadMailbox(SqliteDataReader r) => new(

@@ -31,7 +31,7 @@ public sealed class EmbeddedStore : ICarrierStore
         _database = database;
         Blobs = blobs;
         Queue = new EmbeddedQueueStore(database, blobs);
-        Mailboxes = new EmbeddedMailboxStore(database, blobs);
+        Mailboxes = new EmbeddedMailboxStore(database, blobs, time);
         Accounts = new EmbeddedAccountStore(database, blobs, time);
     }
 

@@ -18,6 +18,7 @@ internal static partial class Schema
     [
         new(1, "initial schema: directory, mailboxes, messages, blobs, queue", V1),
         new(2, "queue: remember that a recipient's sender was told of the delay", V2),
+        new(3, "mailboxes: expunge records for QRESYNC, message summaries, MODSEQ index", V3),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;
@@ -59,6 +60,18 @@ internal static partial class Schema
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "store: {Path} upgraded to schema version {Version} ({Description})")]
     private static partial void LogMigrated(ILogger logger, string path, int version, string description);
+
+    private const string V3 = """
+        CREATE TABLE expunged (
+            mailbox_id INTEGER NOT NULL REFERENCES mailboxes (id) ON DELETE CASCADE,
+            uid        INTEGER NOT NULL,
+            modseq     INTEGER NOT NULL,
+            PRIMARY KEY (mailbox_id, uid)
+        );
+        CREATE INDEX expunged_modseq ON expunged (mailbox_id, modseq);
+        CREATE INDEX messages_modseq ON messages (mailbox_id, modseq);
+        ALTER TABLE blobs ADD COLUMN summary TEXT;
+        """;
 
     private const string V2 = """
         ALTER TABLE queue_recipients ADD COLUMN delay_warned INTEGER NOT NULL DEFAULT 0;

@@ -21,4 +21,36 @@ public interface IMailboxStore
 
     /// <summary>The full message as a client sees it: header prefix, then the blob. Null if there is no such UID.</summary>
     ValueTask<Stream?> OpenMessageAsync(long mailboxId, uint uid, CancellationToken cancellationToken);
+
+    /// <summary>Creates a mailbox; throws <see cref="StoreException"/> when the name exists.</summary>
+    ValueTask<MailboxInfo> CreateMailboxAsync(long accountId, string name, string? specialUse, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a mailbox and its messages; returns false when there is none of that name.</summary>
+    ValueTask<bool> DeleteMailboxAsync(long accountId, string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Renames a mailbox and the mailboxes below it in the hierarchy (<paramref name="delimiter"/>). Renaming INBOX
+    /// moves its messages to a new mailbox and leaves INBOX empty (RFC 9051 §6.3.6).
+    /// </summary>
+    ValueTask RenameMailboxAsync(long accountId, string from, string to, char delimiter, CancellationToken cancellationToken);
+
+    ValueTask<bool> SetSubscribedAsync(long accountId, string name, bool subscribed, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Changes flags of the given messages, each change with a new MODSEQ. With <paramref name="unchangedSince"/>
+    /// (RFC 7162 CONDSTORE), messages modified after it are left alone and reported as conflicts.
+    /// </summary>
+    ValueTask<FlagUpdateResult> StoreFlagsAsync(long mailboxId, IReadOnlyCollection<uint> uids, FlagOperation operation, MessageFlags flags, IReadOnlyList<string> keywords, ulong? unchangedSince, CancellationToken cancellationToken);
+
+    /// <summary>Removes messages marked \Deleted (all of them, or those among <paramref name="uids"/>); returns the UIDs removed.</summary>
+    ValueTask<IReadOnlyList<uint>> ExpungeAsync(long mailboxId, IReadOnlyCollection<uint>? uids, CancellationToken cancellationToken);
+
+    /// <summary>Copies (or moves) messages to another mailbox in one transaction; returns source and new UIDs in order.</summary>
+    ValueTask<IReadOnlyList<(uint Source, uint Target)>> CopyAsync(long sourceMailboxId, IReadOnlyCollection<uint> uids, long targetMailboxId, bool move, CancellationToken cancellationToken);
+
+    /// <summary>UIDs expunged from a mailbox after <paramref name="modSeq"/> (RFC 7162 QRESYNC VANISHED).</summary>
+    ValueTask<IReadOnlyList<uint>> ListExpungedSinceAsync(long mailboxId, ulong modSeq, CancellationToken cancellationToken);
+
+    /// <summary>In-process notice of changes, for sessions that wait for new mail (IMAP IDLE).</summary>
+    MailboxChangeNotifier Changes { get; }
 }

@@ -66,3 +66,14 @@ public sealed record DefaultMailbox(string Name, string? SpecialUse)
         new("Archive", "\\Archive"),
     ];
 }
+
+/// <summary>How STORE changes flags.</summary>
+public enum FlagOperation
+{
+    Replace,
+    Add,
+    Remove,
+}
+
+/// <summary>Messages whose flags changed (with their new state), and messages skipped because they changed since the given MODSEQ.</summary>
+public sealed record FlagUpdateResult(IReadOnlyList<MessageInfo> Changed, IReadOnlyList<uint> Conflicts);

@@ -16,6 +16,8 @@ public sealed class CarrierOptions
 
     public SmtpOptions Smtp { get; set; } = new();
 
+    public ListenerSettings Pop3 { get; set; } = new();
+
     public LimitsOptions Limits { get; set; } = new();
 
     public TimeoutsOptions Timeouts { get; set; } = new();
@@ -97,6 +99,12 @@ public sealed class SmtpOptions
     public static readonly IReadOnlyList<string> DefaultListen = ["0.0.0.0:25"];
 
     /// <summary>Addresses the SMTP server (port 25 service) listens on; <see cref="DefaultListen"/> when not configured.</summary>
+    public List<string> Listen { get; set; } = [];
+}
+
+/// <summary>The listen addresses of a protocol that has nothing else to configure yet.</summary>
+public sealed class ListenerSettings
+{
     public List<string> Listen { get; set; } = [];
 }
 

@@ -16,12 +16,15 @@ public sealed record CarrierSettings(
     public string Hostname => Parsed.Hostname;
 
     public IReadOnlyList<ListenEndpoint> SmtpListen => Parsed.SmtpListen;
+
+    public IReadOnlyList<ListenEndpoint> Pop3Listen => Parsed.Pop3Listen;
 }
 
 /// <summary>The values of keys that are text in the configuration and structures in use.</summary>
 public sealed record ParsedSettings(
     string Hostname,
     IReadOnlyList<ListenEndpoint> SmtpListen,
+    IReadOnlyList<ListenEndpoint> Pop3Listen,
     IReadOnlyList<IPEndPoint> DnsServers,
     IReadOnlyList<IPNetwork> TrustedNetworks,
     TransportTable Transports);

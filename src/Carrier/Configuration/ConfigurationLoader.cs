@@ -15,7 +15,7 @@ public static partial class ConfigurationLoader
     /// <summary>Top-level keys Carrier knows; anything else is reported, because it is almost always a typo.</summary>
     private static readonly HashSet<string> KnownSections = new(StringComparer.OrdinalIgnoreCase)
     {
-        "Hostname", "Postmaster", "Domains", "Smtp", "Limits", "Timeouts", "Queue", "Store", "Dns", "Relay", "Transport", "Delivery", "Logging",
+        "Hostname", "Postmaster", "Domains", "Smtp", "Pop3", "Limits", "Timeouts", "Queue", "Store", "Dns", "Relay", "Transport", "Delivery", "Logging",
 
         // CARRIER_DATA names the data directory; it is read before the configuration exists.
         "DATA",
@@ -100,6 +100,13 @@ public static partial class ConfigurationLoader
             options.Smtp.Listen = [.. SmtpOptions.DefaultListen];
         }
 
+        if (!configuration.GetSection("Pop3:Listen").Exists())
+        {
+            options.Pop3.Listen = ["0.0.0.0:110"];
+        }
+
+        options.Pop3.Listen.RemoveAll(string.IsNullOrWhiteSpace);
+
         if (!configuration.GetSection("Relay:TrustedNetworks").Exists())
         {
             options.Relay.TrustedNetworks = [.. RelayOptions.DefaultTrustedNetworks];
@@ -134,6 +141,7 @@ public static partial class ConfigurationLoader
     [
         ("Domains", options.Domains),
         ("Smtp", options.Smtp),
+        ("Pop3", options.Pop3),
         ("Limits", options.Limits),
         ("Timeouts", options.Timeouts),
         ("Queue", options.Queue),

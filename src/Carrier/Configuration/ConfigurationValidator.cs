@@ -35,23 +35,13 @@ public static class ConfigurationValidator
             problems.Add(new ConfigProblem("Postmaster", $"'{postmaster}' is not an address; write user@domain."));
         }
 
-        var listen = new List<ListenEndpoint>();
         if (options.Smtp.Listen.Count == 0)
         {
             problems.Add(new ConfigProblem("Smtp:Listen", "is empty; give at least one address:port such as 0.0.0.0:25."));
         }
 
-        for (int i = 0; i < options.Smtp.Listen.Count; i++)
-        {
-            if (ListenEndpoint.TryParse(options.Smtp.Listen[i], out var endpoint, out string? error))
-            {
-                listen.Add(endpoint);
-            }
-            else
-            {
-                problems.Add(new ConfigProblem($"Smtp:Listen:{i}", error));
-            }
-        }
+        var listen = ParseListen("Smtp:Listen", options.Smtp.Listen, problems);
+        var pop3 = ParseListen("Pop3:Listen", options.Pop3.Listen, problems);
 
         var limits = options.Limits;
         AtLeast("Limits:MessageSizeBytes", limits.MessageSizeBytes, 1024, problems);
@@ -160,7 +150,26 @@ public static class ConfigurationValidator
             problems.Add(new ConfigProblem("Delivery:DeadHostTime", "is negative; write a duration such as 00:01:00, or 00:00:00 to turn it off."));
         }
 
-        return new ParsedSettings(hostname, listen, dnsServers, trusted, new TransportTable(routes, defaultRelay));
+        return new ParsedSettings(hostname, listen, pop3, dnsServers, trusted, new TransportTable(routes, defaultRelay));
+    }
+
+    /// <summary>Parses a listener's address:port list; an empty list turns the service off.</summary>
+    private static List<ListenEndpoint> ParseListen(string key, List<string> entries, List<ConfigProblem> problems)
+    {
+        var endpoints = new List<ListenEndpoint>();
+        for (int i = 0; i < entries.Count; i++)
+        {
+            if (ListenEndpoint.TryParse(entries[i], out var endpoint, out string? error))
+            {
+                endpoints.Add(endpoint);
+            }
+            else
+            {
+                problems.Add(new ConfigProblem($"{key}:{i}", error));
+            }
+        }
+
+        return endpoints;
     }
 
     private static bool TryParseServer(string text, out IPEndPoint endpoint)

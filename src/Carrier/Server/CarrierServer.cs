@@ -6,6 +6,7 @@ using Carrier.Delivery.Remote;
 using Carrier.Directory;
 using Carrier.Net.Connections;
 using Carrier.Net.Listeners;
+using Carrier.Pop3.Server;
 using Carrier.Queue;
 using Carrier.Queue.Runner;
 using Carrier.Routing;
@@ -29,11 +30,11 @@ public sealed class CarrierServer : IAsyncDisposable
     private readonly DataDirectoryLock _lock;
     private readonly RemoteDeliveryAgent _remote;
     private readonly Heartbeat _heartbeat;
-    private readonly ConnectionListener _smtp;
+    private readonly Dictionary<string, ConnectionListener> _listeners;
     private readonly TimeSpan _shutdownGrace;
     private bool _stopped;
 
-    private CarrierServer(DataDirectoryLock directoryLock, ICarrierStore store, MailDirectory directory, QueueRunner runner, RemoteDeliveryAgent remote, Heartbeat heartbeat, ConnectionListener smtp, TimeSpan shutdownGrace)
+    private CarrierServer(DataDirectoryLock directoryLock, ICarrierStore store, MailDirectory directory, QueueRunner runner, RemoteDeliveryAgent remote, Heartbeat heartbeat, Dictionary<string, ConnectionListener> listeners, TimeSpan shutdownGrace)
     {
         _lock = directoryLock;
         _remote = remote;
@@ -41,7 +42,7 @@ public sealed class CarrierServer : IAsyncDisposable
         Directory = directory;
         Runner = runner;
         _heartbeat = heartbeat;
-        _smtp = smtp;
+        _listeners = listeners;
         _shutdownGrace = shutdownGrace;
     }
 
@@ -51,13 +52,20 @@ public sealed class CarrierServer : IAsyncDisposable
 
     public QueueRunner Runner { get; }
 
-    public IReadOnlyList<ListenEndpoint> SmtpEndpoints => _smtp.BoundEndpoints;
+    public IReadOnlyList<ListenEndpoint> SmtpEndpoints => Endpoints("smtpd");
+
+    public IReadOnlyList<ListenEndpoint> Pop3Endpoints => Endpoints("pop3");
+
+    private IReadOnlyList<ListenEndpoint> Endpoints(string name) => _listeners.TryGetValue(name, out var listener) ? listener.BoundEndpoints : [];
 
     public static CarrierServer Start(CarrierSettings settings, ILoggerFactory loggers, TimeProvider time)
     {
         var options = settings.Options;
         var directoryLock = DataDirectoryLock.Acquire(settings.DataDirectory);
         EmbeddedStore? store = null;
+        RemoteDeliveryAgent? remote = null;
+        var heartbeat = new Heartbeat(time);
+        var listeners = new Dictionary<string, ConnectionListener>();
         try
         {
             store = EmbeddedStore.Open(
@@ -69,31 +77,13 @@ public sealed class CarrierServer : IAsyncDisposable
             var classifier = new DomainClassifier(directory);
             var intake = new MessageIntake(store.Queue, store.Blobs, time, loggers.CreateLogger("queue"));
             var local = new LocalDeliveryAgent(directory, store.Mailboxes, new QueueForwarder(intake, time), time);
-            var remote = new RemoteDeliveryAgent(CreateMxRouter(settings), RemoteOptions(settings), time, loggers.CreateLogger("smtp"));
+            remote = new RemoteDeliveryAgent(CreateMxRouter(settings), RemoteOptions(settings), time, loggers.CreateLogger("smtp"));
             var router = new DeliveryRouter(classifier, local, remote, options.Limits.MaxHops);
-            var retry = new RetryPolicy
-            {
-                MinBackoff = options.Queue.MinBackoff,
-                MaxBackoff = options.Queue.MaxBackoff,
-                MaxLifetime = options.Queue.MaxLifetime,
-                DelayWarning = options.Queue.DelayWarning is { } warning && warning > TimeSpan.Zero ? warning : null,
-            };
-            var runner = new QueueRunner(
-                store.Queue,
-                store.Blobs,
-                router,
-                retry,
-                new QueueRunnerOptions
-                {
-                    Hostname = settings.Hostname,
-                    MaxConcurrentDeliveries = options.Queue.MaxConcurrentDeliveries,
-                    PollInterval = options.Queue.PollInterval,
-                    ShutdownGrace = options.Timeouts.ShutdownGrace,
-                },
-                time,
-                loggers.CreateLogger("queue"));
+            var runner = new QueueRunner(store.Queue, store.Blobs, router, RetryPolicyOf(options), RunnerOptions(settings), time, loggers.CreateLogger("queue"));
             intake.Submitted = runner.Wake;
 
+            var limiter = new ConnectionLimiter(options.Limits.Connections, options.Limits.ConnectionsPerIp);
+            var timeouts = new ConnectionTimeouts(options.Timeouts.Idle, options.Timeouts.Session);
             string primaryDomain = options.Domains.Local.FirstOrDefault() ?? settings.Hostname;
             var policy = new SmtpRecipientPolicy(classifier, directory, primaryDomain, settings.Parsed.TrustedNetworks);
             var sink = new QueueMessageSink(intake, policy.BarePostmasterAddress, loggers.CreateLogger("smtpd"));
@@ -106,45 +96,82 @@ public sealed class CarrierServer : IAsyncDisposable
                 MaxDataLineLength = options.Limits.DataLineBytes,
                 MaxErrors = options.Limits.ErrorsPerSession,
             };
-            var heartbeat = new Heartbeat(time);
-            var limiter = new ConnectionLimiter(options.Limits.Connections, options.Limits.ConnectionsPerIp);
-            var smtp = new ConnectionListener(
-                new ListenerOptions
-                {
-                    Name = "smtpd",
-                    ConfigurationKey = "Smtp:Listen",
-                    Endpoints = settings.SmtpListen,
-                    Handler = new SmtpConnectionHandler(smtpOptions, policy, sink, time, loggers.CreateLogger("smtpd")),
-                    Timeouts = new ConnectionTimeouts(options.Timeouts.Idle, options.Timeouts.Session),
-                    TooManyConnectionsReply = Encoding.ASCII.GetBytes(SmtpReplies.TooManyConnections(settings.Hostname).ToWireString()),
-                },
+            var logger = loggers.CreateLogger("smtpd");
+            listeners["smtpd"] = Listen(
+                "smtpd",
+                "Smtp:Listen",
+                settings.SmtpListen,
+                new SmtpConnectionHandler(smtpOptions, policy, sink, time, logger),
+                SmtpReplies.TooManyConnections(settings.Hostname).ToWireString(),
+                timeouts,
                 limiter,
                 heartbeat,
                 time,
-                loggers.CreateLogger("smtpd"));
-            try
+                logger);
+
+            if (settings.Pop3Listen.Count > 0)
             {
-                smtp.Start();
-            }
-            catch
-            {
-                heartbeat.Dispose();
-                throw;
+                var pop3Logger = loggers.CreateLogger("pop3");
+                var pop3Options = new Pop3ServerOptions { Hostname = settings.Hostname, MaxErrors = options.Limits.ErrorsPerSession };
+                listeners["pop3"] = Listen(
+                    "pop3",
+                    "Pop3:Listen",
+                    settings.Pop3Listen,
+                    new Pop3ConnectionHandler(pop3Options, directory, store.Mailboxes, pop3Logger),
+                    "-ERR [SYS/TEMP] Too many connections, try again later\r\n",
+                    timeouts,
+                    limiter,
+                    heartbeat,
+                    time,
+                    pop3Logger);
             }
 
             runner.Start();
-            return new CarrierServer(directoryLock, store, directory, runner, remote, heartbeat, smtp, options.Timeouts.ShutdownGrace);
+            return new CarrierServer(directoryLock, store, directory, runner, remote, heartbeat, listeners, options.Timeouts.ShutdownGrace);
         }
         catch
         {
-            if (store is not null)
+            foreach (var listener in listeners.Values)
             {
-                store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                listener.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
 
+            remote?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            store?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            heartbeat.Dispose();
             directoryLock.Dispose();
             throw;
         }
+    }
+
+    private static ConnectionListener Listen(
+        string name,
+        string key,
+        IReadOnlyList<ListenEndpoint> endpoints,
+        IConnectionHandler handler,
+        string refusal,
+        ConnectionTimeouts timeouts,
+        ConnectionLimiter limiter,
+        Heartbeat heartbeat,
+        TimeProvider time,
+        ILogger logger)
+    {
+        var listener = new ConnectionListener(
+            new ListenerOptions
+            {
+                Name = name,
+                ConfigurationKey = key,
+                Endpoints = endpoints,
+                Handler = handler,
+                Timeouts = timeouts,
+                TooManyConnectionsReply = Encoding.ASCII.GetBytes(refusal),
+            },
+            limiter,
+            heartbeat,
+            time,
+            logger);
+        listener.Start();
+        return listener;
     }
 
     public static MailDirectory CreateDirectory(CarrierSettings settings, ICarrierStore store, TimeProvider time) =>
@@ -168,6 +195,22 @@ public sealed class CarrierServer : IAsyncDisposable
         var self = MxRouter.DescribeSelf(settings.Hostname, settings.SmtpListen.Select(e => e.Address));
         return new MxRouter(dns, self, settings.Parsed.Transports);
     }
+
+    private static RetryPolicy RetryPolicyOf(CarrierOptions options) => new()
+    {
+        MinBackoff = options.Queue.MinBackoff,
+        MaxBackoff = options.Queue.MaxBackoff,
+        MaxLifetime = options.Queue.MaxLifetime,
+        DelayWarning = options.Queue.DelayWarning is { } warning && warning > TimeSpan.Zero ? warning : null,
+    };
+
+    private static QueueRunnerOptions RunnerOptions(CarrierSettings settings) => new()
+    {
+        Hostname = settings.Hostname,
+        MaxConcurrentDeliveries = settings.Options.Queue.MaxConcurrentDeliveries,
+        PollInterval = settings.Options.Queue.PollInterval,
+        ShutdownGrace = settings.Options.Timeouts.ShutdownGrace,
+    };
 
     private static RemoteDeliveryOptions RemoteOptions(CarrierSettings settings)
     {
@@ -209,7 +252,7 @@ public sealed class CarrierServer : IAsyncDisposable
         }
 
         _stopped = true;
-        await _smtp.StopAsync(_shutdownGrace);
+        await Task.WhenAll(_listeners.Values.Select(l => l.StopAsync(_shutdownGrace)));
         await Runner.StopAsync();
         await _remote.DisposeAsync();
         await Store.DisposeAsync();

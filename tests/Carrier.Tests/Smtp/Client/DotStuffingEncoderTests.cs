@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using Carrier.Smtp.Protocol;
+using Carrier.Net.Framing;
 
 namespace Carrier.Tests.Smtp.Client;
 

@@ -1,11 +1,11 @@
 using System.Buffers;
 
-namespace Carrier.Smtp.Protocol;
+namespace Carrier.Net.Framing;
 
 /// <summary>
 /// Prepares message content for DATA (RFC 5321 §4.5.2): doubles a period at the start of a line, makes every
 /// line end CRLF (a lone CR or LF becomes CRLF, so nothing this server relays can smuggle a command), and
-/// closes with CRLF "." CRLF. Resumable across chunks.
+/// closes with CRLF "." CRLF. Resumable across chunks. Used by the SMTP client for DATA and by POP3 for RETR and TOP (RFC 1939 §3).
 /// </summary>
 public sealed class DotStuffingEncoder
 {

@@ -1,0 +1,24 @@
+using System.Net.Security;
+
+namespace Carrier.Pop3.Server;
+
+/// <summary>POP3 server settings and limits.</summary>
+public sealed class Pop3ServerOptions
+{
+    public required string Hostname { get; init; }
+
+    /// <summary>RFC 2449 §4 limits commands to 255 octets; AUTH initial responses need more, so 1024 (Dovecot allows 4 KB).</summary>
+    public int MaxLineLength { get; init; } = 1024;
+
+    /// <summary>Failed logins in one session before it is closed.</summary>
+    public int MaxAuthFailures { get; init; } = 3;
+
+    /// <summary>Protocol errors before the session is closed.</summary>
+    public int MaxErrors { get; init; } = 20;
+
+    /// <summary>TLS for STLS (RFC 2595); null means STLS is not offered.</summary>
+    public Func<SslServerAuthenticationOptions?>? StartTls { get; init; }
+
+    /// <summary>Whether USER/PASS and AUTH are allowed without TLS.</summary>
+    public bool AllowPlaintextAuth { get; init; } = true;
+}
