@@ -11,6 +11,21 @@ public interface IBlobStore
 
     /// <summary>Opens a blob for reading; throws <see cref="StoreException"/> when it does not exist.</summary>
     ValueTask<Stream> OpenReadAsync(string blobId, CancellationToken cancellationToken);
+
+    /// <summary>Cached summaries (parsed structure, computed once per blob) of the given blobs that have one.</summary>
+    ValueTask<IReadOnlyDictionary<string, string>> GetSummariesAsync(IReadOnlyCollection<string> blobIds, CancellationToken cancellationToken);
+
+    /// <summary>Caches a blob's summary; the content never changes, so neither does its summary.</summary>
+    ValueTask SetSummaryAsync(string blobId, string summary, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Computes the summary cached with each blob: what readers of mailboxes need without parsing the content
+/// again (for IMAP, ENVELOPE and BODYSTRUCTURE). The host supplies it, so the store stays protocol-free.
+/// </summary>
+public interface IMessageSummarizer
+{
+    ValueTask<string> SummarizeAsync(Stream content, CancellationToken cancellationToken);
 }
 
 /// <summary>Receives content in order. Disposing a writer whose blob was never committed discards it.</summary>

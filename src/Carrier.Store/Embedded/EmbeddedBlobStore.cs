@@ -49,6 +49,32 @@ internal sealed class EmbeddedBlobStore : IBlobStore
         return new FileStream(PathOf(blobId), FileMode.Open, FileAccess.Read, FileShare.Read, 16384, FileOptions.Asynchronous | FileOptions.SequentialScan);
     }
 
+    public async ValueTask<IReadOnlyDictionary<string, string>> GetSummariesAsync(IReadOnlyCollection<string> blobIds, CancellationToken cancellationToken)
+    {
+        var summaries = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (blobIds.Count == 0)
+        {
+            return summaries;
+        }
+
+        await using var connection = _database.OpenReader();
+        await using var command = connection.Command("SELECT summary FROM blobs WHERE id = @id");
+        var id = command.Parameters.Add("@id", Microsoft.Data.Sqlite.SqliteType.Text);
+        foreach (string blobId in blobIds.Distinct(StringComparer.Ordinal))
+        {
+            id.Value = blobId;
+            if (await command.ExecuteScalarAsync(cancellationToken) is string summary)
+            {
+                summaries[blobId] = summary;
+            }
+        }
+
+        return summaries;
+    }
+
+    public async ValueTask SetSummaryAsync(string blobId, string summary, CancellationToken cancellationToken) =>
+        await _database.WriteAsync(c => c.Execute("UPDATE blobs SET summary = @summary WHERE id = @id", ("@summary", summary), ("@id", blobId)));
+
     internal string PathOf(string blobId) => Path.Combine(Root, Fanout(blobId), blobId);
 
     internal string DirectoryOf(string blobId) => Path.Combine(Root, Fanout(blobId));

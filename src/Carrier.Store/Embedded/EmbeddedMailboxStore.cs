@@ -131,6 +131,21 @@ internal sealed class EmbeddedMailboxStore : IMailboxStore
         await using var command = connection.Command(
             "SELECT uid, modseq, flags, keywords, internal_date, size, blob_id FROM messages WHERE mailbox_id = @mailbox ORDER BY uid",
             ("@mailbox", mailboxId));
+        return await ReadMessagesAsync(command, mailboxId, cancellationToken);
+    }
+
+    public async ValueTask<IReadOnlyList<MessageInfo>> ListChangedSinceAsync(long mailboxId, ulong modSeq, CancellationToken cancellationToken)
+    {
+        await using var connection = _database.OpenReader();
+        await using var command = connection.Command(
+            "SELECT uid, modseq, flags, keywords, internal_date, size, blob_id FROM messages WHERE mailbox_id = @mailbox AND modseq > @modseq ORDER BY uid",
+            ("@mailbox", mailboxId),
+            ("@modseq", (long)modSeq));
+        return await ReadMessagesAsync(command, mailboxId, cancellationToken);
+    }
+
+    private static async Task<List<MessageInfo>> ReadMessagesAsync(SqliteCommand command, long mailboxId, CancellationToken cancellationToken)
+    {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var messages = new List<MessageInfo>();
         while (await reader.ReadAsync(cancellationToken))

@@ -48,6 +48,9 @@ public interface IMailboxStore
     /// <summary>Copies (or moves) messages to another mailbox in one transaction; returns source and new UIDs in order.</summary>
     ValueTask<IReadOnlyList<(uint Source, uint Target)>> CopyAsync(long sourceMailboxId, IReadOnlyCollection<uint> uids, long targetMailboxId, bool move, CancellationToken cancellationToken);
 
+    /// <summary>Messages added or changed after <paramref name="modSeq"/>, in UID order (how sessions catch up).</summary>
+    ValueTask<IReadOnlyList<MessageInfo>> ListChangedSinceAsync(long mailboxId, ulong modSeq, CancellationToken cancellationToken);
+
     /// <summary>UIDs expunged from a mailbox after <paramref name="modSeq"/> (RFC 7162 QRESYNC VANISHED).</summary>
     ValueTask<IReadOnlyList<uint>> ListExpungedSinceAsync(long mailboxId, ulong modSeq, CancellationToken cancellationToken);
 
