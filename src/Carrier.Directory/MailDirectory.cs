@@ -227,7 +227,9 @@ public sealed class MailDirectory : IDomainCatalog
                     continue;
                 }
 
-                firstFailure ??= await ExpandAsync(targetAddress, depth + 1, visited, accounts, forwards, cancellationToken);
+                // Expand every target, even after one has failed: the others still get the mail.
+                var failure = await ExpandAsync(targetAddress, depth + 1, visited, accounts, forwards, cancellationToken);
+                firstFailure ??= failure;
             }
 
             return firstFailure;

@@ -60,6 +60,12 @@ public sealed class PasswordHasher
             return false;
         }
 
+        // An empty hash would equal the empty key derived for any password; Carrier never writes an empty salt either.
+        if (salt.Length == 0 || expected.Length == 0)
+        {
+            return false;
+        }
+
         var actual = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, expected.Length);
         return CryptographicOperations.FixedTimeEquals(actual, expected);
     }

@@ -38,7 +38,8 @@ public enum DataFraming
 /// can read a bad message to its end, stay in step with the client, and refuse it.
 /// </summary>
 /// <remarks>
-/// Decoding never makes content longer, so an output span as long as the input is enough.
+/// Decoding never makes content longer, except that a CR held back at the end of one input (to see
+/// whether LF follows) is written with the next: an output span one octet longer than the input is enough.
 /// A bare LF never starts a new line here: "\n.\r\n" does not end the message, which is what
 /// closes SMTP smuggling.
 /// </remarks>
@@ -86,9 +87,9 @@ public sealed class DataDecoder
     /// </summary>
     public int Decode(ReadOnlySpan<byte> input, Span<byte> output, out int written)
     {
-        if (output.Length < input.Length)
+        if (output.Length <= input.Length)
         {
-            throw new ArgumentException("The output must be at least as long as the input.", nameof(output));
+            throw new ArgumentException("The output must be at least one octet longer than the input.", nameof(output));
         }
 
         written = 0;

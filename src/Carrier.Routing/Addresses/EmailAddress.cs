@@ -69,7 +69,8 @@ public sealed record EmailAddress
             }
         }
 
-        if (domain.Contains('@') || domain.StartsWith('.') || domain.Contains(".."))
+        // Whitespace is allowed in a quoted local part, never in the domain.
+        if (domain.Contains('@') || domain.StartsWith('.') || domain.Contains("..") || domain.Any(char.IsWhiteSpace))
         {
             return false;
         }

@@ -119,6 +119,12 @@ public static class SmtpCommandParser
             return Invalid(SmtpVerb.Mail, "5.1.7", $"Bad sender address syntax: {error}");
         }
 
+        // RFC 5321 §4.1.1.3: the bare <Postmaster> is a recipient only; a reverse path is a mailbox with a domain.
+        if (path is { IsBarePostmaster: true })
+        {
+            return Invalid(SmtpVerb.Mail, "5.1.7", "Bad sender address syntax: address must be local-part@domain");
+        }
+
         if (!TryParseParameters(rest[consumed..], out var parameters, out var failure))
         {
             return new InvalidCommand(SmtpVerb.Mail, failure!);

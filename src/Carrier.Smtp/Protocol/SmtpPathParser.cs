@@ -309,8 +309,13 @@ public static class SmtpPathParser
 
         if (inner.IndexOf(':') > 0)
         {
-            // RFC 5321 General-address-literal: Standardized-tag ":" 1*dcontent.
+            // RFC 5321 General-address-literal: Standardized-tag ":" 1*dcontent, the tag an Ldh-str.
             int colon = inner.IndexOf(':');
+            if (!IsLdhString(inner[..colon]) || colon == inner.Length - 1)
+            {
+                return false;
+            }
+
             foreach (char c in inner[(colon + 1)..])
             {
                 if (c is < (char)33 or > (char)126 or '[' or '\\' or ']')
@@ -323,6 +328,20 @@ public static class SmtpPathParser
         }
 
         return IsIPv4Literal(inner);
+    }
+
+    // RFC 5321 §4.1.3: Ldh-str = *( ALPHA / DIGIT / "-" ) Let-dig.
+    private static bool IsLdhString(ReadOnlySpan<char> text)
+    {
+        foreach (char c in text)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '-')
+            {
+                return false;
+            }
+        }
+
+        return !text.IsEmpty && text[^1] != '-';
     }
 
     private static bool IsIPv4Literal(ReadOnlySpan<char> text)

@@ -198,7 +198,8 @@ public sealed partial class SmtpSession
         var decoder = transaction.Decoder!;
         while (!buffer.IsEmpty && !decoder.IsComplete)
         {
-            var input = buffer.FirstSpan.Length > ScratchSize ? buffer.FirstSpan[..ScratchSize] : buffer.FirstSpan;
+            // One octet of the scratch buffer is kept for a CR the decoder held back from the previous input.
+            var input = buffer.FirstSpan.Length > ScratchSize - 1 ? buffer.FirstSpan[..(ScratchSize - 1)] : buffer.FirstSpan;
             int consumed = decoder.Decode(input, transaction.Scratch, out int written);
             buffer = buffer.Slice(consumed);
             if (written > 0)
@@ -221,7 +222,7 @@ public sealed partial class SmtpSession
         var transaction = _transaction;
         while (!buffer.IsEmpty && _chunkRemaining > 0)
         {
-            int take = (int)Math.Min(Math.Min(_chunkRemaining, buffer.FirstSpan.Length), ScratchSize);
+            int take = (int)Math.Min(Math.Min(_chunkRemaining, buffer.FirstSpan.Length), ScratchSize - 1);
             if (transaction?.Decoder is { } decoder)
             {
                 decoder.Decode(buffer.FirstSpan[..take], transaction.Scratch, out int written);

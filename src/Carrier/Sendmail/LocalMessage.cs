@@ -145,7 +145,7 @@ internal sealed class LocalMessage
             }
 
             name = FieldName(header);
-            value.Clear().Append(header.AsSpan(name.Length + 1));
+            value.Clear().Append(header.AsSpan(header.IndexOf(':') + 1));
         }
 
         if (name is not null)

@@ -126,8 +126,16 @@ internal sealed record SendmailArguments
                     }
 
                     break;
-                case 'v' or 'n' or 'm' or 'U' or 'B' or 'N' or 'R' or 'V' or 'X' or 'L' or 'O' or 'q' or 'C' or 'h':
-                    // Accepted for compatibility; the ones that take a value (-B, -N, -R, -V, -X, -L, -O, -C, -h) may carry it attached.
+                case 'v' or 'n' or 'm' or 'U' or 'q':
+                    // Accepted for compatibility and ignored.
+                    break;
+                case 'B' or 'N' or 'R' or 'V' or 'X' or 'L' or 'O' or 'C' or 'h':
+                    // Accepted for compatibility and ignored with their value, attached (-NNEVER) or next (-N NEVER) as sendmail(8) takes it.
+                    if (!TakeValue(args, ref i, arg[..2], out _, out error))
+                    {
+                        return null;
+                    }
+
                     break;
                 default:
                     error = $"unknown option {arg}";
