@@ -173,7 +173,7 @@ public sealed class ConfigurationTests : IDisposable
         var problem = Problem("""{ "Limits": { "MessageSize": 1000000 } }""");
         Assert.Equal("Limits:MessageSize", problem.Key);
         Assert.Equal(
-            "is not a configuration key Carrier knows; the keys of Limits are CommandLineBytes, Connections, ConnectionsPerIp, DataLineBytes, ErrorsPerSession, MessageSizeBytes, RecipientsPerMessage.",
+            "is not a configuration key Carrier knows; the keys of Limits are CommandLineBytes, Connections, ConnectionsPerIp, DataLineBytes, ErrorsPerSession, MaxHops, MessageSizeBytes, RecipientsPerMessage.",
             problem.Message);
     }
 

@@ -142,11 +142,14 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
                             content.Write(Encoding.UTF8.GetBytes((dataLine.StartsWith('.') ? dataLine[1..] : dataLine) + "\r\n"));
                         }
 
-                        await WriteAsync(stream, FinalReply);
+                        // Recorded before the reply, as a real server commits before it acknowledges, so a
+                        // client that has its 250 can count on the message being here.
                         if (FinalReply.StartsWith('2'))
                         {
                             Messages.Enqueue((mail ?? string.Empty, [.. recipients], content.ToArray()));
                         }
+
+                        await WriteAsync(stream, FinalReply);
 
                         mail = null;
                         break;
