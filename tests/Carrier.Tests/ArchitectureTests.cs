@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Carrier.Configuration;
 using Carrier.Delivery;
 using Carrier.Directory;
+using Carrier.Imap.Messages;
 using Carrier.Net.Framing;
 using Carrier.Pop3.Server;
 using Carrier.Queue;
@@ -36,6 +37,7 @@ public sealed partial class ArchitectureTests
         typeof(DeliveryRouter).Assembly,
         typeof(PlainMechanism).Assembly,
         typeof(Pop3Session).Assembly,
+        typeof(MessageSummary).Assembly,
         typeof(ConfigurationLoader).Assembly,
     }.ToDictionary(a => a.GetName().Name!, StringComparer.Ordinal);
 
@@ -51,6 +53,7 @@ public sealed partial class ArchitectureTests
         ["Carrier.Delivery"] = ["Carrier.Delivery"],
         ["Carrier.Sasl"] = ["Carrier.Sasl"],
         ["Carrier.Pop3"] = ["Carrier.Pop3"],
+        ["Carrier.Imap"] = ["Carrier.Imap"],
         [Host] = ["Carrier.Cli", "Carrier.Configuration", "Carrier.Sendmail", "Carrier.Server"],
     };
 
