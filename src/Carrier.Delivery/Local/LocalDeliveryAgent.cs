@@ -97,11 +97,13 @@ public sealed class LocalDeliveryAgent
         {
             try
             {
-                await _mailboxes.AppendAsync(appends, null, cancellationToken);
+                // Before the append, so that a reader who sees the message finds its summary too.
                 if (_summaries is not null)
                 {
                     await _summaries.EnsureAsync(request.Message.BlobId, request.OpenContentAsync, cancellationToken);
                 }
+
+                await _mailboxes.AppendAsync(appends, null, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -21,4 +21,7 @@ public sealed class Pop3ServerOptions
 
     /// <summary>Whether USER/PASS and AUTH are allowed without TLS.</summary>
     public bool AllowPlaintextAuth { get; init; } = true;
+
+    /// <summary>Clients allowed to authenticate without TLS even when <see cref="AllowPlaintextAuth"/> is off (loopback, say).</summary>
+    public Func<System.Net.IPAddress, bool>? PlaintextAuthAllowed { get; init; }
 }
