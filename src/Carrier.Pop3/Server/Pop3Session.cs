@@ -334,10 +334,12 @@ public sealed partial class Pop3Session
 
     private async Task<bool> LoginAsync(string user, string password)
     {
-        var account = await _directory.AuthenticateAsync(user, password, _connection.Aborted);
+        var (verdict, account) = _options.Guard is { } guard
+            ? await guard.AuthenticateAsync(_connection.RemoteEndPoint.Address, user, password, _connection.Aborted)
+            : (LoginVerdict.Accepted, await _directory.AuthenticateAsync(user, password, _connection.Aborted));
         if (account is null)
         {
-            return await FailLoginAsync(user, "wrong user name or password");
+            return await FailLoginAsync(user, verdict == LoginVerdict.Blocked ? "too many recent failures, refused without checking" : "wrong user name or password");
         }
 
         if (!_locks.TryAcquire(account.Id))

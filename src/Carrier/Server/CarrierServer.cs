@@ -173,6 +173,7 @@ public sealed class CarrierServer : IAsyncDisposable
                 StartTls = tls,
                 AllowPlaintextAuth = options.Auth.PlaintextWithoutTls == PlaintextAuth.Always,
                 PlaintextAuthAllowed = plaintextAllowed,
+                Guard = guard,
             };
             var pop3Handler = new Pop3ConnectionHandler(pop3Options, directory, store.Mailboxes, pop3Logger);
             const string pop3Refusal = "-ERR [SYS/TEMP] Too many connections, try again later\r\n";
