@@ -59,13 +59,8 @@ public sealed partial class QueueCommandTests
     public async Task A_message_deferred_by_a_peer_that_is_down_is_retried_by_flush_and_delivered()
     {
         using var data = await CarrierDataDirectory.InitAsync();
-        // aiosmtpd's Mailbox handler creates the Maildir only when the folder does not exist yet.
-        string peerDirectory = Path.Combine(data.Scratch("peer"), "Maildir");
-        int peerPort = FreePort();
-        using var server = await CarrierServerProcess.StartAsync(data, new Dictionary<string, string>
-        {
-            ["Transport:Routes:remote.test"] = $"[127.0.0.1]:{peerPort}",
-        });
+        using var peer = new AiosmtpdPeer(data.Scratch("peers"));
+        using var server = await CarrierServerProcess.StartAsync(data, new Dictionary<string, string> { ["Transport:Routes:remote.test"] = peer.Route });
 
         string subject = $"to a peer {Guid.NewGuid():N}";
         (await data.SendmailAsync($"Subject: {subject}\n\nover the wire\n", "-f", "root@local.test", "someone@remote.test")).ExpectSuccess();
@@ -73,21 +68,19 @@ public sealed partial class QueueCommandTests
         await server.WaitForLogAsync(l => l.Contains($"{id}: to=<someone@remote.test>", StringComparison.Ordinal) && l.Contains("status=deferred", StringComparison.Ordinal), "the deferral");
         var show = (await data.RunAsync("queue", "show", id)).ExpectSuccess().StandardOutput;
         Assert.Contains("deferred attempts=1", show, StringComparison.Ordinal);
+        Assert.Contains("Connection refused", show, StringComparison.Ordinal);
 
-        // The peer comes up: Python's aiosmtpd writing what it receives into a Maildir.
-        using var peer = ChildProcess.Start(RepositoryPaths.Python, ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{peerPort}", "-c", "aiosmtpd.handlers.Mailbox", peerDirectory]);
-        await WaitForListenerAsync(peerPort);
-
+        await peer.StartAsync();
         Assert.Contains("flush: 1 recipient due now", (await data.RunAsync("queue", "flush")).ExpectSuccess().StandardOutput, StringComparison.Ordinal);
         await server.WaitForRemovedAsync(id);
         Assert.True(
-            server.LogOf(id).Any(l => l.Contains("status=sent", StringComparison.Ordinal) && l.Contains($"[127.0.0.1]:{peerPort}", StringComparison.Ordinal)),
+            server.LogOf(id).Any(l => l.Contains("status=sent", StringComparison.Ordinal) && l.Contains(peer.Route, StringComparison.Ordinal)),
             string.Join("\n", server.LogOf(id)));
 
-        string file = Assert.Single(System.IO.Directory.GetFiles(Path.Combine(peerDirectory, "new")));
-        var received = await MimeMessage.LoadAsync(file);
+        var received = Assert.Single(peer.Received());
         Assert.Equal(subject, received.Subject);
         Assert.Equal("over the wire", received.TextBody?.Trim());
+        Assert.Equal("root@local.test", received.Headers["X-MailFrom"]);
     }
 
     [Fact]
@@ -120,31 +113,4 @@ public sealed partial class QueueCommandTests
 
     [GeneratedRegex("^([0-9A-Z]{12,})!? ")]
     private static partial Regex QueueIdColumn();
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    private static async Task WaitForListenerAsync(int port)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            try
-            {
-                using var probe = await RawSmtpConnection.ConnectAsync(port);
-                Assert.StartsWith("220", await probe.ReadReplyAsync(), StringComparison.Ordinal);
-                return;
-            }
-            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
 }
