@@ -124,6 +124,41 @@ public sealed class SmtpRefusalTests(SharedCarrierServer shared)
         Assert.StartsWith("221", await smtp.CommandAsync("QUIT"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_NUL_octet_in_data_is_refused_554()
+    {
+        using var smtp = await RawSmtpConnection.ConnectAsync(shared.SmtpPort);
+        Assert.StartsWith("220 ", await smtp.ReadReplyAsync(), StringComparison.Ordinal);
+        Assert.StartsWith("250", await smtp.CommandAsync("EHLO client.example.org"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await smtp.CommandAsync("MAIL FROM:<bob@example.org>"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await smtp.CommandAsync($"RCPT TO:<{Alice}>"), StringComparison.Ordinal);
+        Assert.StartsWith("354", await smtp.CommandAsync("DATA"), StringComparison.Ordinal);
+        Assert.StartsWith("554 5.6.0", await smtp.CommandAsync("Subject: nul\r\n\r\nbefore\0after\r\n."), StringComparison.Ordinal);
+        Assert.StartsWith("250", await smtp.CommandAsync("NOOP"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_client_that_vanishes_mid_DATA_leaves_nothing_queued_and_others_are_served()
+    {
+        string subject = $"half sent {Guid.NewGuid():N}";
+        using (var vanishing = await RawSmtpConnection.ConnectAsync(shared.SmtpPort))
+        {
+            Assert.StartsWith("220 ", await vanishing.ReadReplyAsync(), StringComparison.Ordinal);
+            Assert.StartsWith("250", await vanishing.CommandAsync("EHLO client.example.org"), StringComparison.Ordinal);
+            Assert.StartsWith("250", await vanishing.CommandAsync("MAIL FROM:<bob@example.org>"), StringComparison.Ordinal);
+            Assert.StartsWith("250", await vanishing.CommandAsync($"RCPT TO:<{Alice}>"), StringComparison.Ordinal);
+            Assert.StartsWith("354", await vanishing.CommandAsync("DATA"), StringComparison.Ordinal);
+            await vanishing.SendAsync($"Subject: {subject}\r\n\r\nthe first half and then");
+        }
+
+        await shared.Server.WaitForLogAsync(l => l.Contains("lost connection after", StringComparison.Ordinal), "the lost-connection line");
+        string marker = $"next client {Guid.NewGuid():N}";
+        var (_, results) = await Smtplib.SendAsync(shared.SmtpPort, new SmtplibMessage("bob@example.org", [Alice], Message(marker)));
+        Assert.Equal(250, results.Single().DataCode);
+        await shared.Data.WaitForMessageAsync(Alice, m => m.Message.Subject == marker);
+        Assert.DoesNotContain((await shared.Data.ExportAsync(Alice)).Messages, m => m.Message.Subject == subject);
+    }
+
     private static byte[] Message(string subject, string bodyLine = "hello\r\n", int lines = 1) =>
         Encoding.ASCII.GetBytes($"From: <bob@example.org>\r\nSubject: {subject}\r\n\r\n{string.Concat(Enumerable.Repeat(bodyLine, lines))}");
 }
