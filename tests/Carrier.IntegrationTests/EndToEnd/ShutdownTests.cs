@@ -31,7 +31,9 @@ public sealed class ShutdownTests
     {
         using var data = await CarrierDataDirectory.InitAsync();
         await data.AddUserAsync(Alice);
-        var server = await CarrierServerProcess.StartAsync(data);
+
+        // A grace period long enough for the test to finish its message even on a busy machine.
+        var server = await CarrierServerProcess.StartAsync(data, new Dictionary<string, string> { ["Timeouts:ShutdownGrace"] = "00:00:30" });
         try
         {
             string subject = $"in transfer at shutdown {Guid.NewGuid():N}";
