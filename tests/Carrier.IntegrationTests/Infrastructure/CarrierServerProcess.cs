@@ -62,6 +62,11 @@ public sealed class CarrierServerProcess : IDisposable
             {
                 ["CARRIER_Smtp__Listen__0"] = $"127.0.0.1:{smtpPort}",
                 ["CARRIER_Pop3__Listen__0"] = $"127.0.0.1:{pop3Port}",
+
+                // The other listeners take any free loopback port, so parallel servers never collide.
+                ["CARRIER_Pop3s__Listen__0"] = "127.0.0.1:0",
+                ["CARRIER_Submission__Listen__0"] = "127.0.0.1:0",
+                ["CARRIER_Submissions__Listen__0"] = "127.0.0.1:0",
             };
             foreach (var (key, value) in merged)
             {
