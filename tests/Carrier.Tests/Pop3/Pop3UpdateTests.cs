@@ -148,6 +148,7 @@ public sealed class Pop3UpdateTests : Pop3TestServer
         Assert.Equal("-ERR Not logged in: use USER and PASS, or AUTH", await wire.CommandAsync("STAT"));
         Assert.Equal("-ERR Too many errors, disconnecting", await wire.ReadLineAsync());
         Assert.True(await wire.IsClosedAsync());
+        Assert.Contains(Carrier.Logs.Lines, l => l.Contains("too many errors", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
