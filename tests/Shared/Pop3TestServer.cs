@@ -1,8 +1,7 @@
 using System.Text;
 using Carrier.Store.Mailboxes;
-using Carrier.Testing;
 
-namespace Carrier.Tests.Pop3;
+namespace Carrier.Testing;
 
 /// <summary>
 /// A Carrier with POP3 on loopback, an account for alice with mail delivered over SMTP, and the stored

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace Carrier.Tests.Pop3;
+namespace Carrier.Testing;
 
 /// <summary>
 /// A raw POP3 client for exact-reply tests: sends bytes as given and reads status lines and multi-line
