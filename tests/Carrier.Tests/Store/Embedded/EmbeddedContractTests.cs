@@ -1,0 +1,13 @@
+using Carrier.Store;
+using Carrier.Store.Embedded;
+using Carrier.Tests.Store.Contract;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Carrier.Tests.Store.Embedded;
+
+/// <summary>The store contract suite run against the embedded store (SQLite and files).</summary>
+internal static class EmbeddedContract
+{
+    public static ICarrierStore Open(string directory, TimeProvider time) =>
+        EmbeddedStore.Open(directory, new EmbeddedStoreOptions(), time, NullLogger.Instance);
+}
