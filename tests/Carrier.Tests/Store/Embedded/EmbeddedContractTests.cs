@@ -11,3 +11,8 @@ internal static class EmbeddedContract
     public static ICarrierStore Open(string directory, TimeProvider time) =>
         EmbeddedStore.Open(directory, new EmbeddedStoreOptions(), time, NullLogger.Instance);
 }
+
+public sealed class EmbeddedBlobStoreTests : BlobStoreContract
+{
+    protected override ICarrierStore Open(string directory, TimeProvider time) => EmbeddedContract.Open(directory, time);
+}
