@@ -16,3 +16,23 @@ public sealed class EmbeddedBlobStoreTests : BlobStoreContract
 {
     protected override ICarrierStore Open(string directory, TimeProvider time) => EmbeddedContract.Open(directory, time);
 }
+
+public sealed class EmbeddedQueueStoreTests : QueueStoreContract
+{
+    protected override ICarrierStore Open(string directory, TimeProvider time) => EmbeddedContract.Open(directory, time);
+}
+
+public sealed class EmbeddedMailboxMessagesTests : MailboxMessagesContract
+{
+    protected override ICarrierStore Open(string directory, TimeProvider time) => EmbeddedContract.Open(directory, time);
+}
+
+public sealed class EmbeddedMailboxManagementTests : MailboxManagementContract
+{
+    protected override ICarrierStore Open(string directory, TimeProvider time) => EmbeddedContract.Open(directory, time);
+}
+
+public sealed class EmbeddedAccountStoreTests : AccountStoreContract
+{
+    protected override ICarrierStore Open(string directory, TimeProvider time) => EmbeddedContract.Open(directory, time);
+}
