@@ -111,6 +111,9 @@ public sealed partial class Pop3Session
 
                     buffer = buffer.Slice(after);
                     skipping = false;
+
+                    // An overlong answer ends an authentication exchange, so the next line is read as a command again.
+                    _sasl = null;
                     close = Fail("Line too long");
                     continue;
                 }

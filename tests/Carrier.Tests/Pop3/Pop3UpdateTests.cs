@@ -137,6 +137,16 @@ public sealed class Pop3UpdateTests : Pop3TestServer
     }
 
     [Fact]
+    public async Task An_overlong_answer_ends_an_authentication_exchange()
+    {
+        await using var wire = await Pop3Wire.ConnectAsync(Port);
+        Assert.Equal("+ ", await wire.CommandAsync("AUTH PLAIN"));
+        Assert.Equal("-ERR Line too long", await wire.CommandAsync(new string('A', 100_000)));
+        Assert.Equal("-ERR Not logged in: use USER and PASS, or AUTH", await wire.CommandAsync("STAT"));
+        Assert.StartsWith("+OK Logged in", await wire.CommandAsync($"AUTH PLAIN {Plain(Alice, Password)}"));
+    }
+
+    [Fact]
     public async Task The_error_budget_ends_the_session()
     {
         await using var wire = await Pop3Wire.ConnectAsync(Port);
