@@ -147,6 +147,16 @@ public sealed class Pop3UpdateTests : Pop3TestServer
     }
 
     [Fact]
+    public async Task Stls_is_refused_while_no_tls_is_configured()
+    {
+        await using var wire = await Pop3Wire.ConnectAsync(Port);
+        var (_, capabilities) = await wire.MultilineAsync("CAPA");
+        Assert.DoesNotContain("STLS", capabilities);
+        Assert.Equal("-ERR STLS not available", await wire.CommandAsync("STLS"));
+        Assert.StartsWith("+OK Logged in", await wire.CommandAsync($"AUTH PLAIN {Plain(Alice, Password)}"));
+    }
+
+    [Fact]
     public async Task The_error_budget_ends_the_session()
     {
         await using var wire = await Pop3Wire.ConnectAsync(Port);
