@@ -85,6 +85,22 @@ public abstract class MailboxManagementContract : StoreContract
     }
 
     [Fact]
+    public async Task Rename_refuses_when_a_mailbox_below_would_land_on_a_taken_name()
+    {
+        var account = await AccountAsync();
+        await Store.Mailboxes.CreateMailboxAsync(account.Id, "Work", null, None);
+        await Store.Mailboxes.CreateMailboxAsync(account.Id, "Work/2026", null, None);
+        await Store.Mailboxes.CreateMailboxAsync(account.Id, "Jobs/2026", null, None);
+
+        var refusal = await Assert.ThrowsAsync<StoreException>(async () => await Store.Mailboxes.RenameMailboxAsync(account.Id, "Work", "Jobs", Delimiter, None));
+        Assert.Contains("Jobs/2026", refusal.Message, StringComparison.Ordinal);
+        var names = await NamesAsync(account.Id);
+        Assert.Contains("Work", names);
+        Assert.Contains("Work/2026", names);
+        Assert.DoesNotContain("Jobs", names);
+    }
+
+    [Fact]
     public async Task Renaming_inbox_moves_its_messages_and_leaves_it_empty()
     {
         var account = await AccountAsync();
