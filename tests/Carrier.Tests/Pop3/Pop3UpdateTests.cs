@@ -116,6 +116,23 @@ public sealed class Pop3UpdateTests : Pop3TestServer
     }
 
     [Fact]
+    public async Task A_message_marked_deleted_elsewhere_is_hidden_but_not_removed_by_pop3()
+    {
+        await DeliverAsync(SmtpDelivery.Message("one", "1"), SmtpDelivery.Message("two", "2"));
+        var inbox = await Carrier.MailboxAsync(Alice);
+        uint marked = (await InboxAsync())[0].Uid;
+        await Carrier.Server.Store.Mailboxes.StoreFlagsAsync(inbox.Id, [marked], FlagOperation.Add, MessageFlags.Deleted, [], null, CancellationToken.None);
+
+        await using (var wire = await LoginAsync())
+        {
+            Assert.Equal($"+OK 1 {Stored[1].Length}", await wire.CommandAsync("STAT"));
+            Assert.Equal("+OK Logging out, 0 messages deleted", await wire.CommandAsync("QUIT"));
+        }
+
+        Assert.Contains(marked, (await InboxAsync()).Select(m => m.Uid));
+    }
+
+    [Fact]
     public async Task Unknown_commands_and_nul_bytes_get_err_and_the_session_goes_on()
     {
         await using var wire = await LoginAsync();
