@@ -38,6 +38,8 @@ public sealed class TestCarrier : IAsyncDisposable
 
     public int Pop3Port => Server.Pop3Endpoints[0].Port;
 
+    public int ImapPort => Server.ImapEndpoints[0].Port;
+
     /// <summary>Settings that make a test server quick: loopback port 0, cheap password hashing, a fast queue poll.</summary>
     public static Dictionary<string, string?> DefaultSettings() => new()
     {
@@ -45,6 +47,7 @@ public sealed class TestCarrier : IAsyncDisposable
         ["Domains:Local:0"] = Domain,
         ["Smtp:Listen:0"] = "127.0.0.1:0",
         ["Pop3:Listen:0"] = "127.0.0.1:0",
+        ["Imap:Listen:0"] = "127.0.0.1:0",
         ["Store:PasswordIterations"] = "1000",
         ["Queue:PollInterval"] = "00:00:00.200",
         ["Timeouts:ShutdownGrace"] = "00:00:03",

@@ -18,6 +18,8 @@ public sealed class CarrierOptions
 
     public ListenerSettings Pop3 { get; set; } = new();
 
+    public ListenerSettings Imap { get; set; } = new();
+
     public LimitsOptions Limits { get; set; } = new();
 
     public TimeoutsOptions Timeouts { get; set; } = new();

@@ -18,6 +18,8 @@ public sealed record CarrierSettings(
     public IReadOnlyList<ListenEndpoint> SmtpListen => Parsed.SmtpListen;
 
     public IReadOnlyList<ListenEndpoint> Pop3Listen => Parsed.Pop3Listen;
+
+    public IReadOnlyList<ListenEndpoint> ImapListen => Parsed.ImapListen;
 }
 
 /// <summary>The values of keys that are text in the configuration and structures in use.</summary>
@@ -25,6 +27,7 @@ public sealed record ParsedSettings(
     string Hostname,
     IReadOnlyList<ListenEndpoint> SmtpListen,
     IReadOnlyList<ListenEndpoint> Pop3Listen,
+    IReadOnlyList<ListenEndpoint> ImapListen,
     IReadOnlyList<IPEndPoint> DnsServers,
     IReadOnlyList<IPNetwork> TrustedNetworks,
     TransportTable Transports);

@@ -15,7 +15,7 @@ public static partial class ConfigurationLoader
     /// <summary>Top-level keys Carrier knows; anything else is reported, because it is almost always a typo.</summary>
     private static readonly HashSet<string> KnownSections = new(StringComparer.OrdinalIgnoreCase)
     {
-        "Hostname", "Postmaster", "Domains", "Smtp", "Pop3", "Limits", "Timeouts", "Queue", "Store", "Dns", "Relay", "Transport", "Delivery", "Logging",
+        "Hostname", "Postmaster", "Domains", "Smtp", "Pop3", "Imap", "Limits", "Timeouts", "Queue", "Store", "Dns", "Relay", "Transport", "Delivery", "Logging",
 
         // CARRIER_DATA names the data directory; it is read before the configuration exists.
         "DATA",
@@ -107,6 +107,13 @@ public static partial class ConfigurationLoader
 
         options.Pop3.Listen.RemoveAll(string.IsNullOrWhiteSpace);
 
+        if (!configuration.GetSection("Imap:Listen").Exists())
+        {
+            options.Imap.Listen = ["0.0.0.0:143"];
+        }
+
+        options.Imap.Listen.RemoveAll(string.IsNullOrWhiteSpace);
+
         if (!configuration.GetSection("Relay:TrustedNetworks").Exists())
         {
             options.Relay.TrustedNetworks = [.. RelayOptions.DefaultTrustedNetworks];
@@ -142,6 +149,7 @@ public static partial class ConfigurationLoader
         ("Domains", options.Domains),
         ("Smtp", options.Smtp),
         ("Pop3", options.Pop3),
+        ("Imap", options.Imap),
         ("Limits", options.Limits),
         ("Timeouts", options.Timeouts),
         ("Queue", options.Queue),

@@ -42,6 +42,7 @@ public static class ConfigurationValidator
 
         var listen = ParseListen("Smtp:Listen", options.Smtp.Listen, problems);
         var pop3 = ParseListen("Pop3:Listen", options.Pop3.Listen, problems);
+        var imap = ParseListen("Imap:Listen", options.Imap.Listen, problems);
 
         var limits = options.Limits;
         AtLeast("Limits:MessageSizeBytes", limits.MessageSizeBytes, 1024, problems);
@@ -150,7 +151,7 @@ public static class ConfigurationValidator
             problems.Add(new ConfigProblem("Delivery:DeadHostTime", "is negative; write a duration such as 00:01:00, or 00:00:00 to turn it off."));
         }
 
-        return new ParsedSettings(hostname, listen, pop3, dnsServers, trusted, new TransportTable(routes, defaultRelay));
+        return new ParsedSettings(hostname, listen, pop3, imap, dnsServers, trusted, new TransportTable(routes, defaultRelay));
     }
 
     /// <summary>Parses a listener's address:port list; an empty list turns the service off.</summary>

@@ -4,6 +4,7 @@ using Carrier.Delivery;
 using Carrier.Delivery.Local;
 using Carrier.Delivery.Remote;
 using Carrier.Directory;
+using Carrier.Imap.Server;
 using Carrier.Net.Connections;
 using Carrier.Net.Listeners;
 using Carrier.Pop3.Server;
@@ -55,6 +56,8 @@ public sealed class CarrierServer : IAsyncDisposable
     public IReadOnlyList<ListenEndpoint> SmtpEndpoints => Endpoints("smtpd");
 
     public IReadOnlyList<ListenEndpoint> Pop3Endpoints => Endpoints("pop3");
+
+    public IReadOnlyList<ListenEndpoint> ImapEndpoints => Endpoints("imap");
 
     private IReadOnlyList<ListenEndpoint> Endpoints(string name) => _listeners.TryGetValue(name, out var listener) ? listener.BoundEndpoints : [];
 
@@ -124,6 +127,28 @@ public sealed class CarrierServer : IAsyncDisposable
                     heartbeat,
                     time,
                     pop3Logger);
+            }
+
+            if (settings.ImapListen.Count > 0)
+            {
+                var imapLogger = loggers.CreateLogger("imap");
+                var imapOptions = new ImapServerOptions
+                {
+                    Hostname = settings.Hostname,
+                    MaxErrors = options.Limits.ErrorsPerSession,
+                    MaxMessageSize = options.Limits.MessageSizeBytes,
+                };
+                listeners["imap"] = Listen(
+                    "imap",
+                    "Imap:Listen",
+                    settings.ImapListen,
+                    new ImapConnectionHandler(imapOptions, directory, store.Mailboxes, store.Blobs, time, imapLogger),
+                    "* BYE [UNAVAILABLE] Too many connections, try again later\r\n",
+                    timeouts,
+                    limiter,
+                    heartbeat,
+                    time,
+                    imapLogger);
             }
 
             runner.Start();
