@@ -19,7 +19,13 @@ public sealed partial class ImapSession
         }
 
         // RFC 9051 §6.4.5: a message sequence number beyond the mailbox is an error ("*" is the last message).
-        if (selected.Count == 0 ? set.Ranges.Any(r => r.First != 0 || r.Last != 0) : !set.AllWithin((uint)selected.Count))
+        // In an empty mailbox clients commonly ask for "1:*"; that names nothing rather than something wrong.
+        if (selected.Count == 0)
+        {
+            return [];
+        }
+
+        if (!set.AllWithin((uint)selected.Count))
         {
             return null;
         }
