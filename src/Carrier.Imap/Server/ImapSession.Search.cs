@@ -1,4 +1,5 @@
 using System.Text;
+using Carrier.Imap.Messages;
 using Carrier.Imap.Protocol;
 using Carrier.Store.Mailboxes;
 
@@ -55,17 +56,19 @@ public sealed partial class ImapSession
         for (int index = 0; index < selected.Count; index++)
         {
             var message = selected.Messages[index];
-            byte[]? content = null;
+            MessageSearchText? text = null;
             if (key.NeedsContent)
             {
-                content = await ReadContentAsync(selected.Id, message.Uid);
+                var content = await ReadContentAsync(selected.Id, message.Uid);
                 if (content is null)
                 {
                     continue;
                 }
+
+                text = await MessageParts.LoadSearchTextAsync(content, Aborted);
             }
 
-            if (Matches(key, message, index, selected, content))
+            if (Matches(key, message, index, selected, text))
             {
                 matches.Add(index);
             }
@@ -140,7 +143,7 @@ public sealed partial class ImapSession
         _ => false,
     };
 
-    private static bool Matches(SearchKey key, MessageInfo message, int index, SelectedMailbox selected, byte[]? content) => key switch
+    private static bool Matches(SearchKey key, MessageInfo message, int index, SelectedMailbox selected, MessageSearchText? text) => key switch
     {
         AllKey => true,
         NothingKey => false,
@@ -151,12 +154,13 @@ public sealed partial class ImapSession
         SequenceKey numbers => numbers.Set.Contains((uint)index + 1, (uint)selected.Count),
         ModSeqKey modseq => message.ModSeq >= modseq.ModSeq,
         DateKey { Sent: false } date => CompareDate(DateOnly.FromDateTime(message.InternalDate.DateTime), date),
-        DateKey date => MessageParts.SentDate(content!) is { } sent && CompareDate(DateOnly.FromDateTime(sent.DateTime), date),
-        HeaderKey header => MessageParts.HeaderContains(content!, header.Field, header.Value),
-        ContentKey text => MessageParts.Contains(content!, text.Value, header: text.IncludeHeader, body: true),
-        NotKey not => !Matches(not.Inner, message, index, selected, content),
-        OrKey or => Matches(or.Left, message, index, selected, content) || Matches(or.Right, message, index, selected, content),
-        AndKey and => and.Keys.All(k => Matches(k, message, index, selected, content)),
+        DateKey date => text!.SentDate is { } sent && CompareDate(DateOnly.FromDateTime(sent.DateTime), date),
+        HeaderKey header => text!.HeaderContains(header.Field, header.Value),
+        ContentKey { IncludeHeader: true } content => text!.TextContains(content.Value),
+        ContentKey content => text!.BodyContains(content.Value),
+        NotKey not => !Matches(not.Inner, message, index, selected, text),
+        OrKey or => Matches(or.Left, message, index, selected, text) || Matches(or.Right, message, index, selected, text),
+        AndKey and => and.Keys.All(k => Matches(k, message, index, selected, text)),
         _ => false,
     };
 

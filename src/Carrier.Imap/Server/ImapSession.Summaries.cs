@@ -4,7 +4,10 @@ namespace Carrier.Imap.Server;
 
 public sealed partial class ImapSession
 {
-    /// <summary>The cached summaries (ENVELOPE, BODY, BODYSTRUCTURE) of the given messages, computing any that are missing.</summary>
+    /// <summary>
+    /// The cached summaries (ENVELOPE, BODY, BODYSTRUCTURE) of the given messages. Local delivery and APPEND
+    /// store them; one that is missing or of an older layout is computed from the blob and stored now.
+    /// </summary>
     private async Task<IReadOnlyDictionary<string, MessageSummary>> LoadSummariesAsync(SelectedMailbox selected, List<int> indexes)
     {
         var blobIds = indexes.Where(i => i < selected.Count).Select(i => selected.Messages[i].BlobId).Distinct().ToList();
@@ -18,20 +21,20 @@ public sealed partial class ImapSession
                 continue;
             }
 
-            summaries[blobId] = new MessageSummary(
-                "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)",
-                "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 0 0 NIL NIL NIL NIL)",
-                "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 0 0)");
+            await using var blob = await _blobs.OpenReadAsync(blobId, Aborted);
+            using var content = new MemoryStream();
+            await blob.CopyToAsync(content, Aborted);
+            summaries[blobId] = await StoreSummaryAsync(blobId, content.GetBuffer().AsMemory(0, (int)content.Length));
         }
 
         return summaries;
     }
 
-    /// <summary>Computes and caches the summary of appended content, so the first FETCH finds it ready.</summary>
-    private static Task StoreSummaryAsync(string blobId, ReadOnlyMemory<byte> content)
+    /// <summary>Computes and caches the summary of a blob's content.</summary>
+    private async Task<MessageSummary> StoreSummaryAsync(string blobId, ReadOnlyMemory<byte> content)
     {
-        _ = blobId;
-        _ = content;
-        return Task.CompletedTask;
+        var summary = ImapMessageSummarizer.Summarize(content);
+        await _blobs.SetSummaryAsync(blobId, summary.ToStoredForm(), Aborted);
+        return summary;
     }
 }

@@ -1,52 +1,45 @@
-using System.Text;
+using Carrier.Imap.Messages;
 
 namespace Carrier.Imap.Server;
 
 /// <summary>
-/// The parts of a message FETCH and SEARCH read: sections, decoded content, the cached summary and the
-/// searchable text. One seam between the session and the message model.
+/// The parts of a message FETCH reads, by section specifier (the text between the brackets of BODY[...] and
+/// BINARY[...]), through the message model in <see cref="Carrier.Imap.Messages"/>.
 /// </summary>
 internal static class MessageParts
 {
-    public static bool IsValidSection(string section) => section.Length == 0 || section.Equals("HEADER", StringComparison.OrdinalIgnoreCase) || section.Equals("TEXT", StringComparison.OrdinalIgnoreCase);
+    public static bool IsValidSection(string section) => SectionSpec.TryParse(section, out _);
 
-    public static ValueTask<byte[]> ExtractAsync(byte[] message, string section, CancellationToken cancellationToken)
+    public static async ValueTask<byte[]> ExtractAsync(byte[] message, string section, CancellationToken cancellationToken)
     {
-        _ = cancellationToken;
-        int split = HeaderEnd(message);
-        return ValueTask.FromResult(section.ToUpperInvariant() switch
+        if (!SectionSpec.TryParse(section, out var spec))
         {
-            "HEADER" => message[..split],
-            "TEXT" => message[split..],
-            _ => message,
-        });
+            return [];
+        }
+
+        if (spec == SectionSpec.Whole)
+        {
+            return message;
+        }
+
+        using var stream = new MemoryStream(message, writable: false);
+        return await MessageSections.ExtractAsync(stream, spec, cancellationToken);
     }
 
-    public static async ValueTask<byte[]?> DecodeBinaryAsync(byte[] message, string section, CancellationToken cancellationToken) =>
-        await ExtractAsync(message, section, cancellationToken);
-
-    public static bool Contains(byte[] message, string value, bool header, bool body)
+    public static async ValueTask<byte[]?> DecodeBinaryAsync(byte[] message, string section, CancellationToken cancellationToken)
     {
-        int split = HeaderEnd(message);
-        string text = Encoding.UTF8.GetString(header && body ? message : header ? message[..split] : message[split..]);
-        return text.Contains(value, StringComparison.OrdinalIgnoreCase);
+        if (!SectionSpec.TryParse(section, out var spec))
+        {
+            return [];
+        }
+
+        using var stream = new MemoryStream(message, writable: false);
+        return await MessageSections.DecodeBinaryAsync(stream, spec, cancellationToken);
     }
 
-    public static bool HeaderContains(byte[] message, string field, string value)
+    public static async ValueTask<MessageSearchText> LoadSearchTextAsync(byte[] message, CancellationToken cancellationToken)
     {
-        string header = Encoding.UTF8.GetString(message[..HeaderEnd(message)]);
-        return header.Split("\r\n").Any(line => line.StartsWith(field + ":", StringComparison.OrdinalIgnoreCase) && line.Contains(value, StringComparison.OrdinalIgnoreCase));
-    }
-
-    public static DateTimeOffset? SentDate(byte[] message)
-    {
-        _ = message;
-        return null;
-    }
-
-    private static int HeaderEnd(byte[] message)
-    {
-        int end = message.AsSpan().IndexOf("\r\n\r\n"u8);
-        return end < 0 ? message.Length : end + 4;
+        using var stream = new MemoryStream(message, writable: false);
+        return await MessageSearchText.LoadAsync(stream, cancellationToken);
     }
 }

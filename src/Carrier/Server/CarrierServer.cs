@@ -4,6 +4,7 @@ using Carrier.Delivery;
 using Carrier.Delivery.Local;
 using Carrier.Delivery.Remote;
 using Carrier.Directory;
+using Carrier.Imap.Messages;
 using Carrier.Imap.Server;
 using Carrier.Net.Connections;
 using Carrier.Net.Listeners;
@@ -79,7 +80,8 @@ public sealed class CarrierServer : IAsyncDisposable
             var directory = CreateDirectory(settings, store, time);
             var classifier = new DomainClassifier(directory);
             var intake = new MessageIntake(store.Queue, store.Blobs, time, loggers.CreateLogger("queue"));
-            var local = new LocalDeliveryAgent(directory, store.Mailboxes, new QueueForwarder(intake, time), time);
+            var summaries = new SummaryCache(store.Blobs, new ImapMessageSummarizer(), loggers.CreateLogger("delivery"));
+            var local = new LocalDeliveryAgent(directory, store.Mailboxes, new QueueForwarder(intake, time), time, summaries);
             remote = new RemoteDeliveryAgent(CreateMxRouter(settings), RemoteOptions(settings), time, loggers.CreateLogger("smtp"));
             var router = new DeliveryRouter(classifier, local, remote, options.Limits.MaxHops);
             var runner = new QueueRunner(store.Queue, store.Blobs, router, RetryPolicyOf(options), RunnerOptions(settings), time, loggers.CreateLogger("queue"));
