@@ -220,6 +220,14 @@ public sealed partial class ImapSession
             _out.Line($"{tag} NO [SERVERUNAVAILABLE] {name} failed in the mail store; try again");
             return false;
         }
+        catch (Exception e) when (e is not (OperationCanceledException or IOException or ObjectDisposedException))
+        {
+            // A fault of this server, not of the client: the client gets a tagged NO and the session goes on.
+            LogCommandFailed(e, User, name);
+            _mode = InputMode.Command;
+            _out.Line($"{tag} NO [SERVERBUG] {name} failed; the server logged why");
+            return false;
+        }
     }
 
     private Task<bool> DispatchAsync(CommandContext command) => command.Name switch
@@ -348,6 +356,9 @@ public sealed partial class ImapSession
 
     [LoggerMessage(EventId = 805, Level = LogLevel.Error, Message = "imap store failure: user=<{User}>, command={Command}")]
     private partial void LogStoreError(Exception exception, string user, string command);
+
+    [LoggerMessage(EventId = 807, Level = LogLevel.Error, Message = "imap command failed: user=<{User}>, command={Command}")]
+    private partial void LogCommandFailed(Exception exception, string user, string command);
 
     [LoggerMessage(EventId = 806, Level = LogLevel.Information, Message = "imap {Operation}: user=<{User}>, mailbox={Mailbox}")]
     private partial void LogMailboxOperation(string operation, string user, string mailbox);
