@@ -80,6 +80,11 @@ public sealed partial class ImapSession
         {
             // The connection broke or was aborted: nothing left to answer.
         }
+        catch (Exception e)
+        {
+            // Outside any command (an AUTHENTICATE response, the end of IDLE): log it and end this session only.
+            LogCommandFailed(e, User, _mode.ToString());
+        }
         finally
         {
             _selected?.Dispose();

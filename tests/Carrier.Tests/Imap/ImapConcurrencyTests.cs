@@ -66,6 +66,23 @@ public sealed class ImapConcurrencyTests : IClassFixture<ImapServerFixture>
     }
 
     [Fact]
+    public async Task CONDSTORE_fetches_changes_since_a_MODSEQ_and_refuses_a_stale_conditional_store()
+    {
+        await using var wire = await _server.LoginAsync();
+        await ImapServerFixture.AppendAsync(wire, "INBOX", ImapServerFixture.Message("one"));
+        await ImapServerFixture.AppendAsync(wire, "INBOX", ImapServerFixture.Message("two"));
+        string select = await wire.CommandAsync("s", "SELECT INBOX (CONDSTORE)");
+        ulong highest = ulong.Parse(System.Text.RegularExpressions.Regex.Match(select, @"HIGHESTMODSEQ (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+        string store = await wire.CommandAsync("a1", "STORE 2 +FLAGS (\\Flagged)");
+        ulong changed = ulong.Parse(System.Text.RegularExpressions.Regex.Match(store, @"MODSEQ \((\d+)\)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(changed > highest);
+        Assert.Equal($"* 2 FETCH (UID 2 FLAGS (\\Flagged) MODSEQ ({changed}))\r\na2 OK UID FETCH completed", await wire.CommandAsync("a2", $"UID FETCH 1:* (FLAGS) (CHANGEDSINCE {highest})"));
+        Assert.Equal("a3 OK [MODIFIED 2] Conditional STORE failed for some messages", await wire.CommandAsync("a3", $"STORE 2 (UNCHANGEDSINCE {highest}) +FLAGS.SILENT (\\Seen)"));
+        Assert.Equal("* ESEARCH (TAG \"a4\") UID ALL 2 MODSEQ " + changed + "\r\na4 OK UID SEARCH completed", await wire.CommandAsync("a4", $"UID SEARCH RETURN (ALL) MODSEQ {changed}"));
+    }
+
+    [Fact]
     public async Task IDLE_reports_a_message_delivered_by_SMTP_while_idling()
     {
         string user = await _server.NewUserAsync();
