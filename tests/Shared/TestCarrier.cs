@@ -38,6 +38,10 @@ public sealed class TestCarrier : IAsyncDisposable
 
     public int Pop3Port => Server.Pop3Endpoints[0].Port;
 
+    public int ImapPort => Server.ImapEndpoints[0].Port;
+
+    public int ImapsPort => Server.EndpointsOf("imaps")[0].Port;
+
     public int Pop3sPort => Server.EndpointsOf("pop3s")[0].Port;
 
     public int SubmissionPort => Server.EndpointsOf("submission")[0].Port;
@@ -51,7 +55,9 @@ public sealed class TestCarrier : IAsyncDisposable
         ["Domains:Local:0"] = Domain,
         ["Smtp:Listen:0"] = "127.0.0.1:0",
         ["Pop3:Listen:0"] = "127.0.0.1:0",
+        ["Imap:Listen:0"] = "127.0.0.1:0",
         ["Pop3s:Listen:0"] = "127.0.0.1:0",
+        ["Imaps:Listen:0"] = "127.0.0.1:0",
         ["Submission:Listen:0"] = "127.0.0.1:0",
         ["Submissions:Listen:0"] = "127.0.0.1:0",
         ["Store:PasswordIterations"] = "1000",

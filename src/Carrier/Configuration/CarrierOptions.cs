@@ -18,6 +18,11 @@ public sealed class CarrierOptions
 
     public ListenerSettings Pop3 { get; set; } = new();
 
+    public ListenerSettings Imap { get; set; } = new();
+
+    /// <summary>IMAP over implicit TLS (RFC 8314), port 993.</summary>
+    public ListenerSettings Imaps { get; set; } = new();
+
     /// <summary>POP3 over implicit TLS (RFC 8314), port 995.</summary>
     public ListenerSettings Pop3s { get; set; } = new();
 

@@ -19,6 +19,8 @@ public sealed record CarrierSettings(
 
     public IReadOnlyList<ListenEndpoint> Pop3Listen => Parsed.Pop3Listen;
 
+    public IReadOnlyList<ListenEndpoint> ImapListen => Parsed.ImapListen;
+
     /// <summary>The certificate file in use: configured, or the self-signed default in the data directory.</summary>
     public string TlsCertificateFile => Path.Combine(DataDirectory, Options.Tls.CertificateFile is { Length: > 0 } file ? file : Path.Combine("tls", "cert.pem"));
 
@@ -33,11 +35,14 @@ public sealed record ParsedSettings(
     string Hostname,
     IReadOnlyList<ListenEndpoint> SmtpListen,
     IReadOnlyList<ListenEndpoint> Pop3Listen,
+    IReadOnlyList<ListenEndpoint> ImapListen,
     IReadOnlyList<IPEndPoint> DnsServers,
     IReadOnlyList<IPNetwork> TrustedNetworks,
     TransportTable Transports)
 {
     public IReadOnlyList<ListenEndpoint> Pop3sListen { get; init; } = [];
+
+    public IReadOnlyList<ListenEndpoint> ImapsListen { get; init; } = [];
 
     public IReadOnlyList<ListenEndpoint> SubmissionListen { get; init; } = [];
 

@@ -15,7 +15,7 @@ public static partial class ConfigurationLoader
     /// <summary>Top-level keys Carrier knows; anything else is reported, because it is almost always a typo.</summary>
     private static readonly HashSet<string> KnownSections = new(StringComparer.OrdinalIgnoreCase)
     {
-        "Hostname", "Postmaster", "Domains", "Smtp", "Pop3", "Pop3s", "Submission", "Submissions", "Tls", "Auth", "Limits", "Timeouts", "Queue", "Store", "Dns", "Relay", "Transport", "Delivery", "Logging",
+        "Hostname", "Postmaster", "Domains", "Smtp", "Pop3", "Imap", "Imaps", "Pop3s", "Submission", "Submissions", "Tls", "Auth", "Limits", "Timeouts", "Queue", "Store", "Dns", "Relay", "Transport", "Delivery", "Logging",
 
         // CARRIER_DATA names the data directory; it is read before the configuration exists.
         "DATA",
@@ -107,8 +107,16 @@ public static partial class ConfigurationLoader
 
         options.Pop3.Listen.RemoveAll(string.IsNullOrWhiteSpace);
         DefaultListen(configuration, "Pop3s:Listen", options.Pop3s.Listen, "0.0.0.0:995");
+        DefaultListen(configuration, "Imaps:Listen", options.Imaps.Listen, "0.0.0.0:993");
         DefaultListen(configuration, "Submission:Listen", options.Submission.Listen, "0.0.0.0:587");
         DefaultListen(configuration, "Submissions:Listen", options.Submissions.Listen, "0.0.0.0:465");
+
+        if (!configuration.GetSection("Imap:Listen").Exists())
+        {
+            options.Imap.Listen = ["0.0.0.0:143"];
+        }
+
+        options.Imap.Listen.RemoveAll(string.IsNullOrWhiteSpace);
 
         if (!configuration.GetSection("Relay:TrustedNetworks").Exists())
         {
@@ -145,7 +153,9 @@ public static partial class ConfigurationLoader
         ("Domains", options.Domains),
         ("Smtp", options.Smtp),
         ("Pop3", options.Pop3),
+        ("Imap", options.Imap),
         ("Pop3s", options.Pop3s),
+        ("Imaps", options.Imaps),
         ("Submission", options.Submission),
         ("Submissions", options.Submissions),
         ("Tls", options.Tls),

@@ -42,7 +42,9 @@ public static class ConfigurationValidator
 
         var listen = ParseListen("Smtp:Listen", options.Smtp.Listen, problems);
         var pop3 = ParseListen("Pop3:Listen", options.Pop3.Listen, problems);
+        var imap = ParseListen("Imap:Listen", options.Imap.Listen, problems);
         var pop3s = ParseListen("Pop3s:Listen", options.Pop3s.Listen, problems);
+        var imaps = ParseListen("Imaps:Listen", options.Imaps.Listen, problems);
         var submission = ParseListen("Submission:Listen", options.Submission.Listen, problems);
         var submissions = ParseListen("Submissions:Listen", options.Submissions.Listen, problems);
         if (string.IsNullOrWhiteSpace(options.Tls.CertificateFile) != string.IsNullOrWhiteSpace(options.Tls.KeyFile))
@@ -158,9 +160,10 @@ public static class ConfigurationValidator
             problems.Add(new ConfigProblem("Delivery:DeadHostTime", "is negative; write a duration such as 00:01:00, or 00:00:00 to turn it off."));
         }
 
-        return new ParsedSettings(hostname, listen, pop3, dnsServers, trusted, new TransportTable(routes, defaultRelay))
+        return new ParsedSettings(hostname, listen, pop3, imap, dnsServers, trusted, new TransportTable(routes, defaultRelay))
         {
             Pop3sListen = pop3s,
+            ImapsListen = imaps,
             SubmissionListen = submission,
             SubmissionsListen = submissions,
         };

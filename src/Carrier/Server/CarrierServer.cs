@@ -6,6 +6,7 @@ using Carrier.Delivery.Local;
 using Carrier.Delivery.Remote;
 using Carrier.Directory;
 using Carrier.Imap.Messages;
+using Carrier.Imap.Server;
 using Carrier.Net.Connections;
 using Carrier.Net.Listeners;
 using Carrier.Net.Tls;
@@ -59,7 +60,9 @@ public sealed class CarrierServer : IAsyncDisposable
 
     public IReadOnlyList<ListenEndpoint> Pop3Endpoints => EndpointsOf("pop3");
 
-    /// <summary>The endpoints a listener bound (by its log name: smtpd, submission, submissions, pop3, pop3s); empty when it is off.</summary>
+    public IReadOnlyList<ListenEndpoint> ImapEndpoints => EndpointsOf("imap");
+
+    /// <summary>The endpoints a listener bound (by its log name: smtpd, submission, submissions, pop3, pop3s, imap, imaps); empty when it is off.</summary>
     public IReadOnlyList<ListenEndpoint> EndpointsOf(string name) => _listeners.TryGetValue(name, out var listener) ? listener.BoundEndpoints : [];
 
     public static CarrierServer Start(CarrierSettings settings, ILoggerFactory loggers, TimeProvider time)
@@ -180,6 +183,22 @@ public sealed class CarrierServer : IAsyncDisposable
             const string pop3Refusal = "-ERR [SYS/TEMP] Too many connections, try again later\r\n";
             Listen("pop3", "Pop3:Listen", settings.Pop3Listen, pop3Handler, pop3Refusal, null);
             Listen("pop3s", "Pop3s:Listen", settings.Parsed.Pop3sListen, pop3Handler, pop3Refusal, tls);
+
+            var imapLogger = loggers.CreateLogger("imap");
+            var imapOptions = new ImapServerOptions
+            {
+                Hostname = settings.Hostname,
+                MaxErrors = options.Limits.ErrorsPerSession,
+                MaxMessageSize = options.Limits.MessageSizeBytes,
+                StartTls = tls,
+                AllowPlaintextAuth = options.Auth.PlaintextWithoutTls == PlaintextAuth.Always,
+                PlaintextAuthAllowed = plaintextAllowed,
+                Guard = guard,
+            };
+            var imapHandler = new ImapConnectionHandler(imapOptions, directory, store.Mailboxes, store.Blobs, time, imapLogger);
+            const string imapRefusal = "* BYE [UNAVAILABLE] Too many connections, try again later\r\n";
+            Listen("imap", "Imap:Listen", settings.ImapListen, imapHandler, imapRefusal, null);
+            Listen("imaps", "Imaps:Listen", settings.Parsed.ImapsListen, imapHandler, imapRefusal, tls);
 
             runner.Start();
             return new CarrierServer(directoryLock, store, directory, runner, remote, heartbeat, listeners, options.Timeouts.ShutdownGrace);

@@ -65,6 +65,8 @@ public sealed class CarrierServerProcess : IDisposable
 
                 // The other listeners take any free loopback port, so parallel servers never collide.
                 ["CARRIER_Pop3s__Listen__0"] = "127.0.0.1:0",
+                ["CARRIER_Imap__Listen__0"] = "127.0.0.1:0",
+                ["CARRIER_Imaps__Listen__0"] = "127.0.0.1:0",
                 ["CARRIER_Submission__Listen__0"] = "127.0.0.1:0",
                 ["CARRIER_Submissions__Listen__0"] = "127.0.0.1:0",
             };

@@ -42,6 +42,16 @@ public sealed class ConfigurationTests : IDisposable
     // --- defaults ----------------------------------------------------------------------------------------
 
     [Fact]
+    public void Imap_listens_on_port_143_by_default_and_a_configured_list_replaces_it()
+    {
+        Assert.Equal(["0.0.0.0:143"], Loads(null).ImapListen.Select(e => e.ToString()));
+        Assert.Equal(["127.0.0.1:1143"], Loads("""{ "Imap": { "Listen": ["127.0.0.1:1143"] } }""").ImapListen.Select(e => e.ToString()));
+        Assert.Empty(Loads(null, new() { ["Imap:Listen:0"] = "" }).ImapListen);
+        Assert.StartsWith("Imap:Listen", Problem("""{ "Imap": { "Listen": ["nowhere"] } }""").Key, StringComparison.Ordinal);
+    }
+
+
+    [Fact]
     public void Without_a_file_the_defaults_apply()
     {
         var settings = Loads(null);

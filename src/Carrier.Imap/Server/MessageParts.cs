@@ -1,0 +1,45 @@
+using Carrier.Imap.Messages;
+
+namespace Carrier.Imap.Server;
+
+/// <summary>
+/// The parts of a message FETCH reads, by section specifier (the text between the brackets of BODY[...] and
+/// BINARY[...]), through the message model in <see cref="Carrier.Imap.Messages"/>.
+/// </summary>
+internal static class MessageParts
+{
+    public static bool IsValidSection(string section) => SectionSpec.TryParse(section, out _);
+
+    public static async ValueTask<byte[]> ExtractAsync(byte[] message, string section, CancellationToken cancellationToken)
+    {
+        if (!SectionSpec.TryParse(section, out var spec))
+        {
+            return [];
+        }
+
+        if (spec == SectionSpec.Whole)
+        {
+            return message;
+        }
+
+        using var stream = new MemoryStream(message, writable: false);
+        return await MessageSections.ExtractAsync(stream, spec, cancellationToken);
+    }
+
+    public static async ValueTask<byte[]?> DecodeBinaryAsync(byte[] message, string section, CancellationToken cancellationToken)
+    {
+        if (!SectionSpec.TryParse(section, out var spec))
+        {
+            return [];
+        }
+
+        using var stream = new MemoryStream(message, writable: false);
+        return await MessageSections.DecodeBinaryAsync(stream, spec, cancellationToken);
+    }
+
+    public static async ValueTask<MessageSearchText> LoadSearchTextAsync(byte[] message, CancellationToken cancellationToken)
+    {
+        using var stream = new MemoryStream(message, writable: false);
+        return await MessageSearchText.LoadAsync(stream, cancellationToken);
+    }
+}

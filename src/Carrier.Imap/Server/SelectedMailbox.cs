@@ -1,0 +1,98 @@
+using Carrier.Store.Mailboxes;
+
+namespace Carrier.Imap.Server;
+
+/// <summary>
+/// The selected mailbox as this session knows it: its own message sequence numbers (RFC 9051 §2.3.1.2), which
+/// change only when the session tells the client (EXPUNGE, EXISTS), and the MODSEQ up to which it has caught
+/// up with the store.
+/// </summary>
+internal sealed class SelectedMailbox : IDisposable
+{
+    private readonly List<MessageInfo> _messages;
+    private readonly IDisposable _subscription;
+    private int _changed;
+
+    public SelectedMailbox(MailboxInfo mailbox, bool readOnly, List<MessageInfo> messages, MailboxChangeNotifier notifier, Action wake)
+    {
+        Id = mailbox.Id;
+        Name = mailbox.Name;
+        UidValidity = mailbox.UidValidity;
+        KnownModSeq = mailbox.HighestModSeq;
+        ReadOnly = readOnly;
+        _messages = messages;
+        _subscription = notifier.Subscribe(mailbox.Id, () =>
+        {
+            Volatile.Write(ref _changed, 1);
+            wake();
+        });
+    }
+
+    public long Id { get; }
+
+    public string Name { get; }
+
+    public uint UidValidity { get; }
+
+    public bool ReadOnly { get; }
+
+    /// <summary>The store's HIGHESTMODSEQ when the session last caught up completely.</summary>
+    public ulong KnownModSeq { get; set; }
+
+    public IReadOnlyList<MessageInfo> Messages => _messages;
+
+    public int Count => _messages.Count;
+
+    public uint[] Uids() => [.. _messages.Select(m => m.Uid)];
+
+    /// <summary>Takes the "something changed" mark set by the store's notice (and sets it again when asked to).</summary>
+    public bool TakeChanged() => Interlocked.Exchange(ref _changed, 0) == 1;
+
+    public void MarkChanged() => Volatile.Write(ref _changed, 1);
+
+    /// <summary>The 0-based index of a UID, or -1.</summary>
+    public int IndexOf(uint uid)
+    {
+        int low = 0;
+        int high = _messages.Count - 1;
+        while (low <= high)
+        {
+            int middle = (low + high) / 2;
+            uint found = _messages[middle].Uid;
+            if (found == uid)
+            {
+                return middle;
+            }
+
+            if (found < uid)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        return -1;
+    }
+
+    public void Replace(int index, MessageInfo message) => _messages[index] = message;
+
+    public void RemoveAt(int index) => _messages.RemoveAt(index);
+
+    /// <summary>Adds a message the session has not seen, keeping UID order.</summary>
+    public void Add(MessageInfo message)
+    {
+        if (_messages.Count == 0 || _messages[^1].Uid < message.Uid)
+        {
+            _messages.Add(message);
+            return;
+        }
+
+        int index = _messages.FindIndex(m => m.Uid > message.Uid);
+        _messages.Insert(index < 0 ? _messages.Count : index, message);
+    }
+
+    public void Dispose() => _subscription.Dispose();
+}
