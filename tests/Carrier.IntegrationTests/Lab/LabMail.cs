@@ -72,8 +72,12 @@ public static class LabMail
     public static IReadOnlyList<HeaderList> RecipientFields(MimeMessage dsn)
     {
         var status = dsn.BodyParts.OfType<MessageDeliveryStatus>().Single();
-        return [.. status.StatusGroups.Skip(1)];
+        return [.. status.StatusGroups.Skip(1).Where(g => g.Contains("Final-Recipient"))];
     }
+
+    /// <summary>A field of a DSN status group; a missing field fails the test.</summary>
+    public static string Field(HeaderList fields, string name) =>
+        fields[name] ?? throw new Xunit.Sdk.XunitException($"the report has no {name} field");
 
     /// <summary>The sender's mailbox after a while: no message in it means nothing was bounced.</summary>
     public static async Task<int> MailboxCountAsync(TestCarrier carrier)
