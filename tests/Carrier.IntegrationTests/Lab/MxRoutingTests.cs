@@ -23,6 +23,7 @@ public sealed class MxRoutingTests(RoutingLab lab) : IAsyncLifetime
         Assert.Equal(["bob@linuxaid.test"], received.Single().Recipients);
         Assert.Equal(RoutingLab.Sender, received.Single().From);
         Assert.Contains("Subject: best mx", received.Single().Text, StringComparison.Ordinal);
+        Assert.EndsWith("\r\n\r\nHello from the lab.\r\n", received.Single().Text, StringComparison.Ordinal);
         Assert.Empty(await lab.Peers.MessagesAsync(RoutingLab.Mx1));
         Assert.Contains(carrier.Logs.Lines, l => l.Contains("to=<bob@linuxaid.test>, relay=mx.linuxaid.test[", StringComparison.Ordinal) && l.Contains("status=sent", StringComparison.Ordinal));
     }
@@ -77,6 +78,7 @@ public sealed class MxRoutingTests(RoutingLab lab) : IAsyncLifetime
         await carrier.WaitForEmptyQueueAsync();
         Assert.Contains("lead@sales.linuxaid.test", dumped.Single(), StringComparison.Ordinal);
         Assert.Contains("Subject: to sales", dumped.Single(), StringComparison.Ordinal);
+        Assert.Contains("\n\nHello from the lab.\n", dumped.Single(), StringComparison.Ordinal);
         Assert.Empty(await lab.Peers.MessagesAsync(RoutingLab.Mx));
     }
 
