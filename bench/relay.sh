@@ -74,12 +74,12 @@ echo "nameserver $DNS_IP" > "/etc/netns/$NS/resolv.conf"
 
 # --- DNS: bench.test's MX is the sink -----------------------------------------------------------------------
 "$ROOT/bench/lib/start-nsd.sh" "$WORK/dns" "$DNS_IP" "$SINK_IP" > "$WORK/nsd.conf.path"
-inside nsd -d -c "$(cat "$WORK/nsd.conf.path")" > "$WORK/nsd.log" 2>&1 &
+ip netns exec "$NS" nsd -d -c "$(cat "$WORK/nsd.conf.path")" > "$WORK/nsd.log" 2>&1 &
 PIDS+=($!)
 
 # --- the sink ---------------------------------------------------------------------------------------------
 chown postfix "$SINK_DUMPS"
-inside smtp-sink -u postfix -h sink.bench.test -d "$SINK_DUMPS/msg." "$SINK_IP:25" 256 > "$WORK/sink.log" 2>&1 &
+ip netns exec "$NS" smtp-sink -u postfix -h sink.bench.test -d "$SINK_DUMPS/msg." "$SINK_IP:25" 256 > "$WORK/sink.log" 2>&1 &
 PIDS+=($!)
 wait_port "$SINK_IP" 25 smtp-sink
 
@@ -98,7 +98,7 @@ wait_port "$CARRIER_IP" 25 Carrier
 
 # --- Postfix ----------------------------------------------------------------------------------------------
 "$ROOT/bench/lib/configure-postfix.sh" "$WORK/postfix" "$POSTFIX_IP" "$NET.240/28"
-inside setsid /usr/lib/postfix/sbin/master -c "$WORK/postfix/etc" -d > "$WORK/postfix-master.log" 2>&1 &
+ip netns exec "$NS" setsid /usr/lib/postfix/sbin/master -c "$WORK/postfix/etc" -d > "$WORK/postfix-master.log" 2>&1 &
 PIDS+=($!)
 wait_port "$POSTFIX_IP" 25 Postfix
 
