@@ -19,8 +19,8 @@ public sealed class ContentTests(RoutingLab lab) : IAsyncLifetime
 
         await LabMail.SubmitAsync(carrier, RoutingLab.Sender, ["old@old.linuxaid.test"], content, "BODY=8BITMIME");
 
-        string dumped = (await lab.SevenBitSink.WaitForTransactionsAsync(1)).Single();
         await carrier.WaitForEmptyQueueAsync();
+        string dumped = (await lab.SevenBitSink.WaitForTransactionsAsync(1)).Single();
         Assert.DoesNotContain("BODY=8BITMIME", dumped, StringComparison.OrdinalIgnoreCase);
         Assert.True(Encoding.UTF8.GetByteCount(dumped) == dumped.Length, "the relayed message still has 8-bit bytes:\n" + dumped);
         // What the receiver reads: a 7-bit transfer encoding that decodes to the original text.

@@ -53,6 +53,9 @@ public sealed class LabNetwork : IAsyncDisposable
         string name = $"carrier-lab-{pid}";
         string hostLink = $"clh{pid}";
         string innerLink = $"cln{pid}";
+        // A namespace of this name can only be left over from a crashed run whose process had this id.
+        await LabProcess.RunAsync("ip", ["netns", "del", name], allowFailure: true);
+        await LabProcess.RunAsync("ip", ["link", "del", hostLink], allowFailure: true);
         int block = await FreeBlockAsync(pid);
         var network = new LabNetwork(name, hostLink, block);
         try

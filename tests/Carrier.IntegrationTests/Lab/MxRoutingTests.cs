@@ -74,8 +74,8 @@ public sealed class MxRoutingTests(RoutingLab lab) : IAsyncLifetime
 
         await LabMail.SubmitAsync(carrier, RoutingLab.Sender, ["lead@sales.linuxaid.test"], LabMail.Message(RoutingLab.Sender, "lead@sales.linuxaid.test", "to sales"));
 
-        var dumped = await lab.SalesSink.WaitForTransactionsAsync(1);
         await carrier.WaitForEmptyQueueAsync();
+        var dumped = await lab.SalesSink.WaitForTransactionsAsync(1);
         Assert.Contains("lead@sales.linuxaid.test", dumped.Single(), StringComparison.Ordinal);
         Assert.Contains("Subject: to sales", dumped.Single(), StringComparison.Ordinal);
         Assert.Contains("\n\nHello from the lab.\n", dumped.Single(), StringComparison.Ordinal);

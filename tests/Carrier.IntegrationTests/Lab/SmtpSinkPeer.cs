@@ -48,13 +48,17 @@ public sealed class SmtpSinkPeer : IAsyncDisposable
     public async Task<IReadOnlyList<string>> WaitForTransactionsAsync(int count, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        IReadOnlyList<string> previous = [];
         while (true)
         {
+            // smtp-sink writes a dump while the data arrives: a transaction is read once it has stopped growing.
             var transactions = Transactions();
-            if (transactions.Count >= count)
+            if (transactions.Count >= count && transactions.SequenceEqual(previous))
             {
                 return transactions;
             }
+
+            previous = transactions;
 
             if (DateTime.UtcNow > deadline)
             {
