@@ -30,7 +30,7 @@ public sealed class LabProcess : IAsyncDisposable
     public string Output => string.Join("\n", _output);
 
     /// <summary>Starts <paramref name="program"/>; with <paramref name="readyLine"/>, waits until a line of output contains it.</summary>
-    public static async Task<LabProcess> StartAsync(string name, string program, IEnumerable<string> arguments, string? readyLine = null, TimeSpan? readyTimeout = null)
+    public static async Task<LabProcess> StartAsync(string name, string program, IEnumerable<string> arguments, string? readyLine = null, TimeSpan? readyTimeout = null, IDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(program)
         {
@@ -39,6 +39,11 @@ public sealed class LabProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
         foreach (string argument in arguments)
         {
             info.ArgumentList.Add(argument);
@@ -131,6 +136,13 @@ public sealed class LabProcess : IAsyncDisposable
         }
 
         return (process.ExitCode, output);
+    }
+
+    /// <summary>SIGKILL: the process gets no chance to finish anything (a crash, a power cut).</summary>
+    public async Task KillHardAsync()
+    {
+        await RunAsync("kill", ["-KILL", Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await _process.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -52,6 +52,9 @@ public sealed class RoutingLab : IAsyncLifetime
 
     public PostfixPeer Postfix { get; private set; } = null!;
 
+    /// <summary>slow-mail.linuxaid.test: smtp-sink that takes a second over each message.</summary>
+    public SmtpSinkPeer SlowSink { get; private set; } = null!;
+
     public IPEndPoint OverrideEndpoint => new(Network.Address(12), OverridePort);
 
     public async Task InitializeAsync()
@@ -59,7 +62,7 @@ public sealed class RoutingLab : IAsyncLifetime
         try
         {
             _directory = new TempDirectory("lab");
-            Network = await LabNetwork.CreateAsync(namespaceAddresses: 11);
+            Network = await LabNetwork.CreateAsync(namespaceAddresses: 12);
             _parts.Add(Network);
             string dnsDirectory = _directory.Combine("dns");
             System.IO.Directory.CreateDirectory(dnsDirectory);
@@ -70,6 +73,7 @@ public sealed class RoutingLab : IAsyncLifetime
                 ScriptedHosts.ToDictionary(h => h.Host, h => new IPEndPoint(Network.Address(h.Offset), h.Port))));
             SalesSink = await Add(SmtpSinkPeer.StartAsync(Network, "sales-mail.linuxaid.test", new IPEndPoint(Network.Address(5), 25), _directory.Combine("sales-sink")));
             SevenBitSink = await Add(SmtpSinkPeer.StartAsync(Network, "old-mail.linuxaid.test", new IPEndPoint(Network.Address(10), 25), _directory.Combine("old-sink"), "-8"));
+            SlowSink = await Add(SmtpSinkPeer.StartAsync(Network, "slow-mail.linuxaid.test", new IPEndPoint(Network.Address(13), 25), _directory.Combine("slow-sink"), "-w", "1"));
             Postfix = await Add(PostfixPeer.StartAsync(
                 Network,
                 "postfix.pf.test",
@@ -100,6 +104,7 @@ public sealed class RoutingLab : IAsyncLifetime
         await Peers.ResetAsync();
         SalesSink.Clear();
         SevenBitSink.Clear();
+        SlowSink.Clear();
     }
 
     /// <summary>
