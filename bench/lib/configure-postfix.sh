@@ -5,7 +5,7 @@
 set -euo pipefail
 dir=$1 address=$2 network=$3
 mkdir -p "$dir/etc" "$dir/spool" "$dir/data"
-chmod 755 "$dir" "$(dirname "$dir")"
+chmod 755 "$dir" "$(dirname "$dir")" "$dir/spool"
 chown postfix:postfix "$dir/data"
 cat > "$dir/etc/main.cf" <<MAIN
 compatibility_level = 3.6
@@ -25,4 +25,6 @@ smtpd_tls_security_level = none
 MAIN
 cp /etc/postfix/master.cf "$dir/etc/master.cf"
 postconf -c "$dir/etc" -F '*/*/chroot = n'
+# Postfix's unprivileged daemons read the configuration whatever the umask was.
+chmod -R go+rX "$dir/etc"
 /usr/lib/postfix/sbin/post-install "config_directory=$dir/etc" meta_directory=/etc/postfix create-missing

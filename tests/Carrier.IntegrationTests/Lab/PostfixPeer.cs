@@ -35,7 +35,7 @@ public sealed class PostfixPeer : IAsyncDisposable
         }
 
         // Postfix's unprivileged processes must reach the queue and write data and mailboxes.
-        await LabProcess.RunAsync("chmod", ["755", directory]);
+        await LabProcess.RunAsync("chmod", ["755", directory, Path.Combine(directory, "spool")]);
         await LabProcess.RunAsync("chown", ["postfix:postfix", Path.Combine(directory, "data"), Path.Combine(directory, "mail")]);
         var (_, uid) = await LabProcess.RunAsync("id", ["-u", "postfix"]);
         var (_, gid) = await LabProcess.RunAsync("id", ["-g", "postfix"]);
@@ -69,6 +69,8 @@ public sealed class PostfixPeer : IAsyncDisposable
         File.Copy("/etc/postfix/master.cf", Path.Combine(etc, "master.cf"), overwrite: true);
         // No chroot: the private queue directory has none of the files a chroot jail needs.
         await LabProcess.RunAsync("postconf", ["-c", etc, "-F", "*/*/chroot = n"]);
+        // Postfix's unprivileged daemons read the configuration, whatever the umask the files were written with.
+        await LabProcess.RunAsync("chmod", ["-R", "go+rX", etc]);
         await LabProcess.RunAsync("/usr/lib/postfix/sbin/post-install", [$"config_directory={etc}", "meta_directory=/etc/postfix", "create-missing"]);
 
         // The master in the foreground, as the leader of its own process group so that stopping it stops its children.

@@ -62,6 +62,8 @@ public sealed class RoutingLab : IAsyncLifetime
         try
         {
             _directory = new TempDirectory("lab");
+            // smtp-sink and Postfix drop root for the postfix user, which must reach their directories whatever the umask.
+            await LabProcess.RunAsync("chmod", ["755", _directory.Path, Path.GetDirectoryName(_directory.Path)!]);
             Network = await LabNetwork.CreateAsync(namespaceAddresses: 12);
             _parts.Add(Network);
             string dnsDirectory = _directory.Combine("dns");
