@@ -71,6 +71,7 @@ ip -n "$NS" link set "$NS_LINK" up
 # Programs run with ip netns exec read this resolv.conf instead of the host's (Postfix's resolver needs it).
 mkdir -p "/etc/netns/$NS"
 echo "nameserver $DNS_IP" > "/etc/netns/$NS/resolv.conf"
+chmod 755 "/etc/netns/$NS"; chmod 644 "/etc/netns/$NS/resolv.conf"   # read by Postfix's unprivileged smtp client
 
 # --- DNS: bench.test's MX is the sink -----------------------------------------------------------------------
 "$ROOT/bench/lib/start-nsd.sh" "$WORK/dns" "$DNS_IP" "$SINK_IP" > "$WORK/nsd.conf.path"
