@@ -90,6 +90,8 @@ dotnet build "$ROOT/src/Carrier" -c Release -v quiet -nologo > "$WORK/build.log"
 mkdir -p "$WORK/carrier"
 env CARRIER_Hostname=relay.carrier.bench \
     CARRIER_Smtp__Listen__0="$CARRIER_IP:25" \
+    CARRIER_Submission__Listen__0= CARRIER_Submissions__Listen__0= CARRIER_Pop3__Listen__0= \
+    CARRIER_Pop3s__Listen__0= CARRIER_Imap__Listen__0= CARRIER_Imaps__Listen__0= \
     CARRIER_Dns__Servers__0="$DNS_IP" \
     CARRIER_Relay__TrustedNetworks__0="$NET.240/28" \
     CARRIER_Logging__LogLevel__Default=Warning \

@@ -64,6 +64,14 @@ public sealed partial class CrashTests(RoutingLab lab) : IAsyncLifetime
                 ["CARRIER_Hostname"] = TestCarrier.Hostname,
                 ["CARRIER_Domains__Local__0"] = TestCarrier.Domain,
                 ["CARRIER_Smtp__Listen__0"] = endpoint.ToString(),
+
+                // Only SMTP is under test: the other listeners are turned off rather than bound to wildcard ports.
+                ["CARRIER_Submission__Listen__0"] = string.Empty,
+                ["CARRIER_Submissions__Listen__0"] = string.Empty,
+                ["CARRIER_Pop3__Listen__0"] = string.Empty,
+                ["CARRIER_Pop3s__Listen__0"] = string.Empty,
+                ["CARRIER_Imap__Listen__0"] = string.Empty,
+                ["CARRIER_Imaps__Listen__0"] = string.Empty,
                 ["CARRIER_Relay__TrustedNetworks__0"] = lab.Network.Cidr,
                 ["CARRIER_Dns__Servers__0"] = lab.Network.Address(RoutingLab.DnsOffset).ToString(),
                 ["CARRIER_Queue__MaxConcurrentDeliveries"] = RoutingLab.Port(MaxConcurrentDeliveries),
