@@ -10,7 +10,8 @@ namespace Carrier.IntegrationTests.EndToEnd;
 /// </summary>
 public sealed class CrashDurabilityTests(ITestOutputHelper output)
 {
-    private const int Messages = 200;
+    // Far more than are sent before the kill, so the kill always lands mid-load; after it the rest fail at once.
+    private const int Messages = 1000;
     private const int Clients = 4;
     private const int KillAfterAcknowledged = 70;
     private const string Alice = "alice@local.test";
