@@ -119,6 +119,16 @@ def percentile(values, fraction):
     return ordered[rank]
 
 
+RESULTS = REPO / "bench" / "results"
+
+
+def keep_log(path, name):
+    """Copies a server's log into bench/results (not versioned) before its workspace is removed."""
+    if Path(path).exists():
+        RESULTS.mkdir(exist_ok=True)
+        shutil.copyfile(path, RESULTS / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.log")
+
+
 def package_version(package):
     result = subprocess.run(
         ["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True, check=False)

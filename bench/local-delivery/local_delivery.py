@@ -90,6 +90,7 @@ class CarrierTarget:
             benchlib.stop_pid(self.process.pid)
             self.process = None
             self.log.close()
+            benchlib.keep_log(self.data / "serve.log", "local-delivery-carrier")
 
 
 class PostfixTarget:
@@ -177,6 +178,7 @@ maillog_file_prefixes = {self.root}
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             benchlib.stop_pid(self.master_pid)
             self.master_pid = None
+            benchlib.keep_log(self.root / "maillog", "local-delivery-postfix")
 
 
 def observe(target, expected, deadline, results):

@@ -1,4 +1,5 @@
-"""An asyncio SMTP load client: C concurrent connections share N messages, each message one transaction.
+"""An asyncio SMTP load client: C concurrent clients share N messages, each message one transaction,
+each connection at most 100 messages (like a busy MTA that reconnects).
 
 For every message it records when MAIL FROM was sent and when the 250 after DATA arrived (monotonic and
 wall clock), so that the time until the message is in the mailbox can be computed against the mailbox's
@@ -56,8 +57,9 @@ async def expect(reader, wanted):
 
 
 class Load:
-    def __init__(self, port, run, messages, clients, size, recipients):
+    def __init__(self, port, run, messages, clients, size, recipients, per_connection):
         self.port = port
+        self.per_connection = per_connection
         self.run = run
         self.messages = messages
         self.clients = clients
@@ -75,12 +77,19 @@ class Load:
         return number
 
     async def client(self):
+        while self.next_number < self.messages:
+            await self.session()
+
+    async def session(self):
+        """One connection that sends up to `per_connection` messages (servers cap messages per session)."""
         reader, writer = await asyncio.open_connection("127.0.0.1", self.port, limit=LINE_LIMIT * 4)
         try:
             await expect(reader, 220)
             writer.write(b"EHLO load.client.test\r\n")
             await expect(reader, 250)
-            while (number := self.take()) is not None:
+            for _ in range(self.per_connection):
+                if (number := self.take()) is None:
+                    break
                 recipient = self.recipients[number % len(self.recipients)]
                 content = make_message(self.run, number, recipient, self.size)
                 started_wall, started = time.time(), time.monotonic()
@@ -114,8 +123,8 @@ class Load:
             self.errors.append(f"{len(pending)} clients still running after {deadline} s; abandoned")
 
 
-def send(port, run, messages, clients, size, recipients, deadline):
+def send(port, run, messages, clients, size, recipients, deadline, per_connection=100):
     """Runs the load; returns {number: (wall time of MAIL FROM, seconds until 250)} and the errors."""
-    load = Load(port, run, messages, clients, size, recipients)
+    load = Load(port, run, messages, clients, size, recipients, per_connection)
     asyncio.run(load.run_all(deadline))
     return load.results, load.errors
