@@ -171,12 +171,13 @@ public sealed partial class QueueRunner : IAsyncDisposable
         }
 
         var submissions = new List<QueueSubmission>();
+        bool removed;
         try
         {
             await AddNotificationAsync(submissions, message, failed, DsnKind.Failure, now, cancellationToken);
             await AddNotificationAsync(submissions, message, succeeded, DsnKind.Success, now, cancellationToken);
             await AddNotificationAsync(submissions, message, delayed, DsnKind.Delay, now, cancellationToken);
-            await _queue.CompleteAttemptAsync(message.Id, updates, submissions, cancellationToken);
+            removed = await _queue.CompleteAttemptAsync(message.Id, updates, submissions, cancellationToken);
         }
         finally
         {
@@ -192,7 +193,7 @@ public sealed partial class QueueRunner : IAsyncDisposable
             LogQueued(submission.Message.Id, submission.Message.Sender, submission.Message.Size, submission.Recipients.Count);
         }
 
-        if (dispatch.Recipients.Count == updates.Count && await _queue.GetAsync(message.Id, CancellationToken.None) is null)
+        if (removed)
         {
             LogRemoved(message.Id);
         }

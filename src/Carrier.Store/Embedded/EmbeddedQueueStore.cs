@@ -99,7 +99,7 @@ internal sealed class EmbeddedQueueStore : IQueueStore
     private bool TryRenewExpired(string id, DateTimeOffset now, TimeSpan lease) =>
         _claims.TryGetValue(id, out var until) && until <= now && _claims.TryUpdate(id, now + lease, until);
 
-    public async ValueTask CompleteAttemptAsync(string messageId, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<QueueSubmission> submissions, CancellationToken cancellationToken)
+    public async ValueTask<bool> CompleteAttemptAsync(string messageId, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<QueueSubmission> submissions, CancellationToken cancellationToken)
     {
         var writers = submissions.Where(s => s.Content is not null).Select(s => EmbeddedBlobStore.Own(s.Content!)).ToList();
         foreach (var writer in writers)
@@ -109,7 +109,7 @@ internal sealed class EmbeddedQueueStore : IQueueStore
 
         try
         {
-            var unreferenced = await _database.WriteAsync(connection =>
+            var (removed, unreferenced) = await _database.WriteAsync(connection =>
             {
                 foreach (var update in updates)
                 {
@@ -142,10 +142,10 @@ internal sealed class EmbeddedQueueStore : IQueueStore
                     Insert(connection, submission.Message, submission.Recipients);
                 }
 
-                connection.Execute(
+                int finished = connection.Execute(
                     "DELETE FROM queue_messages WHERE id = @id AND NOT EXISTS (SELECT 1 FROM queue_recipients WHERE message_id = @id AND state < 2)",
                     ("@id", messageId));
-                return _blobs.CollectUnreferenced(connection);
+                return (finished > 0, _blobs.CollectUnreferenced(connection));
             });
             foreach (var writer in writers)
             {
@@ -153,6 +153,7 @@ internal sealed class EmbeddedQueueStore : IQueueStore
             }
 
             EmbeddedBlobStore.DeleteFiles(unreferenced);
+            return removed;
         }
         finally
         {

@@ -22,8 +22,9 @@ public interface IQueueStore
     /// <summary>
     /// Records the outcome of an attempt, releases the claim, inserts <paramref name="submissions"/>
     /// (bounces, forwards) and removes the message once every recipient is final, all in one transaction.
+    /// Returns true when the message left the queue.
     /// </summary>
-    ValueTask CompleteAttemptAsync(string messageId, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<QueueSubmission> submissions, CancellationToken cancellationToken);
+    ValueTask<bool> CompleteAttemptAsync(string messageId, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<QueueSubmission> submissions, CancellationToken cancellationToken);
 
     /// <summary>Clears every claim; called at start-up by the only process that delivers from this store.</summary>
     ValueTask ReleaseAllClaimsAsync(CancellationToken cancellationToken);
