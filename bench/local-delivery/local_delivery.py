@@ -68,12 +68,16 @@ class CarrierTarget:
         """A function that returns the bench ids of messages that entered a mailbox since its last call."""
         database = self._database()
         last = [0]
+        # Schema 4 moved inline content to blob_contents; earlier stores keep it in blobs.data.
+        split = database.execute("SELECT 1 FROM sqlite_master WHERE name = 'blob_contents'").fetchone()
+        query = ("SELECT m.id, b.in_file, c.data, b.id FROM messages m JOIN blobs b ON b.id = m.blob_id "
+                 "LEFT JOIN blob_contents c ON c.id = b.id WHERE m.id > ? ORDER BY m.id" if split else
+                 "SELECT m.id, b.in_file, b.data, b.id FROM messages m JOIN blobs b ON b.id = m.blob_id "
+                 "WHERE m.id > ? ORDER BY m.id")
 
         def poll():
             found = []
-            rows = database.execute(
-                "SELECT m.id, b.in_file, b.data, b.id FROM messages m JOIN blobs b ON b.id = m.blob_id "
-                "WHERE m.id > ? ORDER BY m.id", (last[0],)).fetchall()
+            rows = database.execute(query, (last[0],)).fetchall()
             for message_id, in_file, data, blob_id in rows:
                 last[0] = message_id
                 if in_file:

@@ -7,8 +7,7 @@ namespace Carrier.Store.Embedded;
 internal sealed class EmbeddedMailboxStore : IMailboxStore
 {
     private const string MailboxColumns =
-        "b.id, b.account_id, b.name, b.uid_validity, b.uid_next, b.highest_modseq, b.special_use, b.subscribed, " +
-        "(SELECT COUNT(*) FROM messages m WHERE m.mailbox_id = b.id)";
+        "b.id, b.account_id, b.name, b.uid_validity, b.uid_next, b.highest_modseq, b.special_use, b.subscribed, b.message_count";
 
     private readonly SqliteDatabase _database;
     private readonly EmbeddedBlobStore _blobs;
