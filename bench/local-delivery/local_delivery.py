@@ -29,9 +29,8 @@ BENCH_ID = re.compile(rb"^X-Bench-Id: (\S+)\r?$", re.MULTILINE)
 
 
 class CarrierTarget:
-    name = "Carrier"
-
-    def __init__(self, workspace, dll, users):
+    def __init__(self, workspace, dll, users, name="Carrier"):
+        self.name = name
         self.data = workspace.path / "carrier"
         self.dll = dll
         self.users = users
@@ -53,9 +52,10 @@ class CarrierTarget:
         benchlib.wait_for_port(self.port, 60, self.process)
 
     def version(self):
-        result = subprocess.run(["git", "-C", str(benchlib.REPO), "describe", "--always", "--dirty"],
+        source = self.dll.parents[5]
+        result = subprocess.run(["git", "-C", str(source), "describe", "--always", "--dirty"],
                                 capture_output=True, text=True, check=False)
-        return f"git {result.stdout.strip()}"
+        return f"git {result.stdout.strip()}" if result.returncode == 0 else str(source)
 
     def _database(self):
         return sqlite3.connect(f"file:{self.data / 'carrier.db'}?mode=ro", uri=True, timeout=30)
@@ -94,7 +94,7 @@ class CarrierTarget:
             benchlib.stop_pid(self.process.pid)
             self.process = None
             self.log.close()
-            benchlib.keep_log(self.data / "serve.log", "local-delivery-carrier")
+            benchlib.keep_log(self.data / "serve.log", f"local-delivery-{self.name.lower().replace(' ', '-')}")
 
 
 class PostfixTarget:
@@ -269,11 +269,13 @@ def report(results, args):
     for result in results:
         print("| " + " | ".join(fmt.format(result[key]) for key, _, fmt in columns) + " |")
     by_name = {r["server"]: r for r in results}
-    if "Carrier" in by_name and "Postfix" in by_name:
-        c, p = by_name["Carrier"], by_name["Postfix"]
-        print(f"\nCarrier/Postfix: throughput {c['delivered_per_s'] / p['delivered_per_s']:.2f}x, "
-              f"250 p50 {c['smtp_250_ms_p50'] / p['smtp_250_ms_p50']:.2f}x, "
-              f"in-mailbox p50 {c['mailbox_ms_p50'] / p['mailbox_ms_p50']:.2f}x")
+    for other in ("Postfix", "Carrier baseline"):
+        if "Carrier" in by_name and other in by_name:
+            c, p = by_name["Carrier"], by_name[other]
+            print(f"\nCarrier/{other}: throughput {c['delivered_per_s'] / p['delivered_per_s']:.2f}x, "
+                  f"250 p50 {c['smtp_250_ms_p50'] / p['smtp_250_ms_p50']:.2f}x, "
+                  f"in-mailbox p50 {c['mailbox_ms_p50'] / p['mailbox_ms_p50']:.2f}x, "
+                  f"in-mailbox p99 {c['mailbox_ms_p99'] / p['mailbox_ms_p99']:.2f}x")
 
 
 def main():
@@ -282,7 +284,10 @@ def main():
     parser.add_argument("--clients", type=int, default=8, help="concurrent SMTP connections (default 8)")
     parser.add_argument("--size", type=int, default=4096, help="approximate message size in octets (default 4096)")
     parser.add_argument("--users", type=int, default=4, help="mailboxes the messages are spread over (default 4)")
-    parser.add_argument("--servers", default="carrier,postfix", help="which servers, comma-separated")
+    parser.add_argument("--servers", default="carrier,postfix",
+                        help="which servers, comma-separated: carrier, postfix, baseline (needs --baseline-dll)")
+    parser.add_argument("--baseline-dll", type=Path,
+                        help="another build's carrier.dll, measured as 'Carrier baseline' (before/after comparisons)")
     parser.add_argument("--deadline", type=float, default=600, help="seconds each phase may take at most")
     parser.add_argument("--no-build", action="store_true", help="use the existing Release build of Carrier")
     args = parser.parse_args()
@@ -297,8 +302,14 @@ def main():
     results = []
     for server in servers:
         with benchlib.Workspace(f"smtp-{server}") as workspace:
-            target = (CarrierTarget(workspace, dll, args.users_list) if server == "carrier"
-                      else PostfixTarget(workspace, args.users_list))
+            if server == "carrier":
+                target = CarrierTarget(workspace, dll, args.users_list)
+            elif server == "baseline":
+                target = CarrierTarget(workspace, args.baseline_dll.resolve(), args.users_list, "Carrier baseline")
+            elif server == "postfix":
+                target = PostfixTarget(workspace, args.users_list)
+            else:
+                parser.error(f"unknown server {server}")
             results.append(measure(target, args))
     report(results, args)
     out = benchlib.REPO / "bench" / "results"
