@@ -12,6 +12,7 @@ import json
 import multiprocessing
 import os
 import re
+import statistics
 import sqlite3
 import subprocess
 import sys
@@ -250,10 +251,28 @@ def measure(target, args):
     }
 
 
+def medians(runs):
+    """Per server, the median of each figure over the rounds, and the range of the throughput."""
+    by_server = {}
+    for run in runs:
+        by_server.setdefault(run["server"], []).append(run)
+    results = []
+    for server, group in by_server.items():
+        merged = dict(group[0])
+        for key, value in group[0].items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                merged[key] = statistics.median(r[key] for r in group)
+        merged["rounds"] = len(group)
+        merged["throughput_range"] = f"{min(r['delivered_per_s'] for r in group):.0f}–{max(r['delivered_per_s'] for r in group):.0f}"
+        results.append(merged)
+    return results
+
+
 def report(results, args):
     columns = [
         ("server", "server", "{}"),
         ("delivered_per_s", "delivered msg/s", "{:.0f}"),
+        ("throughput_range", "range", "{}"),
         ("smtp_250_ms_p50", "250 p50 ms", "{:.1f}"),
         ("smtp_250_ms_p99", "250 p99 ms", "{:.1f}"),
         ("mailbox_ms_p50", "in mailbox p50 ms", "{:.0f}"),
@@ -263,7 +282,8 @@ def report(results, args):
         ("rss_mib_after", "RSS MiB", "{:.0f}"),
     ]
     print()
-    print(f"{args.messages} messages of ~{args.size} B, {args.clients} clients, {len(args.users_list)} mailboxes")
+    print(f"{args.messages} messages of ~{args.size} B, {args.clients} clients, {len(args.users_list)} mailboxes; "
+          f"medians of {args.repeat} interleaved rounds")
     print("| " + " | ".join(title for _, title, _ in columns) + " |")
     print("|" + "---|" * len(columns))
     for result in results:
@@ -289,33 +309,38 @@ def main():
     parser.add_argument("--baseline-dll", type=Path,
                         help="another build's carrier.dll, measured as 'Carrier baseline' (before/after comparisons)")
     parser.add_argument("--deadline", type=float, default=600, help="seconds each phase may take at most")
+    parser.add_argument("--repeat", type=int, default=1, help="interleaved rounds; figures are medians (default 1)")
     parser.add_argument("--no-build", action="store_true", help="use the existing Release build of Carrier")
     args = parser.parse_args()
-    if not (1 <= args.messages <= 100_000 and 1 <= args.clients <= 200 and 64 <= args.size <= 10_000_000):
-        parser.error("messages 1..100000, clients 1..200, size 64..10000000")
+    if not (1 <= args.messages <= 100_000 and 1 <= args.clients <= 200 and 64 <= args.size <= 10_000_000
+            and 1 <= args.repeat <= 20):
+        parser.error("messages 1..100000, clients 1..200, size 64..10000000, repeat 1..20")
     args.users_list = [f"user{i}@{DOMAIN}" for i in range(1, args.users + 1)]
     servers = args.servers.split(",")
 
     if "postfix" in servers:
         benchlib.apt_install(["postfix"])
     dll = benchlib.carrier_dll(build=not args.no_build) if "carrier" in servers else None
-    results = []
-    for server in servers:
-        with benchlib.Workspace(f"smtp-{server}") as workspace:
-            if server == "carrier":
-                target = CarrierTarget(workspace, dll, args.users_list)
-            elif server == "baseline":
-                target = CarrierTarget(workspace, args.baseline_dll.resolve(), args.users_list, "Carrier baseline")
-            elif server == "postfix":
-                target = PostfixTarget(workspace, args.users_list)
-            else:
-                parser.error(f"unknown server {server}")
-            results.append(measure(target, args))
+    runs = []
+    # Rounds interleave the servers, so that a change in the machine's load hits each of them alike.
+    for round_number in range(1, args.repeat + 1):
+        for server in servers:
+            with benchlib.Workspace(f"smtp-{server}") as workspace:
+                if server == "carrier":
+                    target = CarrierTarget(workspace, dll, args.users_list)
+                elif server == "baseline":
+                    target = CarrierTarget(workspace, args.baseline_dll.resolve(), args.users_list, "Carrier baseline")
+                elif server == "postfix":
+                    target = PostfixTarget(workspace, args.users_list)
+                else:
+                    parser.error(f"unknown server {server}")
+                log(f"round {round_number} of {args.repeat}")
+                runs.append(measure(target, args))
+    results = medians(runs)
     report(results, args)
-    out = benchlib.REPO / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    path = out / f"local-delivery-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    path.write_text(json.dumps({"arguments": sys.argv[1:], "results": results}, indent=2))
+    benchlib.RESULTS.mkdir(exist_ok=True)
+    path = benchlib.RESULTS / f"local-delivery-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    path.write_text(json.dumps({"arguments": sys.argv[1:], "medians": results, "runs": runs}, indent=2))
     log(f"results written to {path}")
 
 

@@ -75,15 +75,20 @@ internal sealed class EmbeddedMailboxStore : IMailboxStore
             return appended;
         });
         writer?.MarkCommitted();
+        PublishAppended(results);
+        return results;
+    }
+
+    /// <summary>Wakes the sessions watching mailboxes that got new messages (after the commit).</summary>
+    internal void PublishAppended(IEnumerable<AppendResult> results)
+    {
         foreach (long mailbox in results.Where(r => !r.AlreadyPresent).Select(r => r.MailboxId).Distinct())
         {
             Changes.Publish(mailbox);
         }
-
-        return results;
     }
 
-    private static AppendResult Append(SqliteConnection connection, AppendRequest request)
+    internal static AppendResult Append(SqliteConnection connection, AppendRequest request)
     {
         if (request.DeliveryKey is not null &&
             connection.Scalar("SELECT uid FROM messages WHERE delivery_key = @key", ("@key", request.DeliveryKey)) is long existing)

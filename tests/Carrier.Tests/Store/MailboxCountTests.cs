@@ -154,8 +154,8 @@ public sealed class MailboxCountTests : IAsyncLifetime
         await _store.Queue.EnqueueAsync(message, recipients, writer, None);
         await writer.DisposeAsync();
 
-        bool afterFirst = await _store.Queue.CompleteAttemptAsync(message.Id, [Update(0, RecipientState.Delivered), Update(1, RecipientState.Deferred)], [], None);
-        bool afterSecond = await _store.Queue.CompleteAttemptAsync(message.Id, [Update(1, RecipientState.Delivered)], [], None);
+        bool afterFirst = await _store.Queue.CompleteAttemptAsync(message.Id, [Update(0, RecipientState.Delivered), Update(1, RecipientState.Deferred)], [], [], None);
+        bool afterSecond = await _store.Queue.CompleteAttemptAsync(message.Id, [Update(1, RecipientState.Delivered)], [], [], None);
 
         Assert.False(afterFirst);
         Assert.True(afterSecond);
