@@ -75,6 +75,9 @@ service anvil {{
 service auth {{
   client_limit = {2 * limit + 100}
 }}
+service stats {{
+  client_limit = {2 * limit + 100}
+}}
 protocol imap {{
   mail_max_userip_connections = {limit}
 }}
