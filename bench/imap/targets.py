@@ -124,7 +124,12 @@ class CarrierTarget:
         environment = dict(os.environ, CARRIER_Imap__Listen__0=f"127.0.0.1:{self.port}")
         self.process = subprocess.Popen(["dotnet", str(self.dll), "serve", "--data", str(self.data)],
                                         stdout=self.log, stderr=subprocess.STDOUT, env=environment)
-        benchlib.wait_for_port(self.port, 60, self.process)
+        try:
+            benchlib.wait_for_port(self.port, 60, self.process)
+        except RuntimeError as error:
+            self.log.flush()
+            tail = (self.data / "serve.log").read_text(errors="replace").strip().splitlines()[-5:]
+            raise SystemExit(f"Carrier did not start serving IMAP ({error}):\n" + "\n".join(tail)) from error
 
     def version(self):
         result = subprocess.run(["git", "-C", str(benchlib.REPO), "describe", "--always", "--dirty"],
