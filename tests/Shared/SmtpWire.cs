@@ -1,4 +1,6 @@
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text;
 
 namespace Carrier.Testing;
@@ -10,7 +12,7 @@ namespace Carrier.Testing;
 public sealed class SmtpWire : IAsyncDisposable
 {
     private readonly TcpClient _client;
-    private readonly NetworkStream _stream;
+    private Stream _stream;
     private readonly MemoryStream _pending = new();
 
     private SmtpWire(TcpClient client)
@@ -19,11 +21,20 @@ public sealed class SmtpWire : IAsyncDisposable
         _stream = client.GetStream();
     }
 
-    public static async Task<SmtpWire> ConnectAsync(int port, bool readGreeting = true)
+    /// <summary>The TLS version negotiated, or None before TLS.</summary>
+    public SslProtocols TlsProtocol => _stream is SslStream ssl ? ssl.SslProtocol : SslProtocols.None;
+
+    /// <summary>Connects; with <paramref name="implicitTls"/> the TLS handshake comes first (ports 465, 995).</summary>
+    public static async Task<SmtpWire> ConnectAsync(int port, bool readGreeting = true, bool implicitTls = false)
     {
         var client = new TcpClient();
         await client.ConnectAsync("127.0.0.1", port);
         var wire = new SmtpWire(client);
+        if (implicitTls)
+        {
+            await wire.UpgradeToTlsAsync();
+        }
+
         if (readGreeting)
         {
             string greeting = await wire.ReadReplyAsync();
@@ -65,6 +76,22 @@ public sealed class SmtpWire : IAsyncDisposable
                 return string.Join("\r\n", lines);
             }
         }
+    }
+
+    /// <summary>
+    /// Negotiates TLS on the connection (after a 220 to STARTTLS, or at once for implicit TLS). The test
+    /// server's certificate is self-signed: its chain cannot be verified, but it must name the server.
+    /// </summary>
+    public async Task UpgradeToTlsAsync()
+    {
+        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "mail.local.test",
+            RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                certificate is not null && (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None,
+        });
+        _stream = ssl;
     }
 
     /// <summary>True when the server has closed the connection (reads return end of stream).</summary>

@@ -38,6 +38,12 @@ public sealed class TestCarrier : IAsyncDisposable
 
     public int Pop3Port => Server.Pop3Endpoints[0].Port;
 
+    public int Pop3sPort => Server.EndpointsOf("pop3s")[0].Port;
+
+    public int SubmissionPort => Server.EndpointsOf("submission")[0].Port;
+
+    public int SubmissionsPort => Server.EndpointsOf("submissions")[0].Port;
+
     /// <summary>Settings that make a test server quick: loopback port 0, cheap password hashing, a fast queue poll.</summary>
     public static Dictionary<string, string?> DefaultSettings() => new()
     {
@@ -45,6 +51,9 @@ public sealed class TestCarrier : IAsyncDisposable
         ["Domains:Local:0"] = Domain,
         ["Smtp:Listen:0"] = "127.0.0.1:0",
         ["Pop3:Listen:0"] = "127.0.0.1:0",
+        ["Pop3s:Listen:0"] = "127.0.0.1:0",
+        ["Submission:Listen:0"] = "127.0.0.1:0",
+        ["Submissions:Listen:0"] = "127.0.0.1:0",
         ["Store:PasswordIterations"] = "1000",
         ["Queue:PollInterval"] = "00:00:00.200",
         ["Timeouts:ShutdownGrace"] = "00:00:03",

@@ -26,13 +26,16 @@ public sealed class LocalDeliveryAgent
     private readonly IMailboxStore _mailboxes;
     private readonly IForwarder _forwarder;
     private readonly TimeProvider _time;
+    private readonly SummaryCache? _summaries;
 
-    public LocalDeliveryAgent(MailDirectory directory, IMailboxStore mailboxes, IForwarder forwarder, TimeProvider time)
+    /// <param name="summaries">When given, each delivered blob gets its reader summary computed once, at delivery.</param>
+    public LocalDeliveryAgent(MailDirectory directory, IMailboxStore mailboxes, IForwarder forwarder, TimeProvider time, SummaryCache? summaries = null)
     {
         _directory = directory;
         _mailboxes = mailboxes;
         _forwarder = forwarder;
         _time = time;
+        _summaries = summaries;
     }
 
     public async ValueTask<IReadOnlyList<RecipientOutcome>> DeliverAsync(DeliveryRequest request, IReadOnlyList<QueuedRecipient> recipients, CancellationToken cancellationToken)
@@ -94,6 +97,12 @@ public sealed class LocalDeliveryAgent
         {
             try
             {
+                // Before the append, so that a reader who sees the message finds its summary too.
+                if (_summaries is not null)
+                {
+                    await _summaries.EnsureAsync(request.Message.BlobId, request.OpenContentAsync, cancellationToken);
+                }
+
                 await FileAsync(request, appends, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)

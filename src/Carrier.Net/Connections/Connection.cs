@@ -173,11 +173,14 @@ public sealed class Connection : IAsyncDisposable
         {
             await Output.CompleteAsync();
             await Input.CompleteAsync();
+
+            // A TLS session ends with close_notify, so the client can tell a finished session from a cut one.
+            if (_stream is SslStream ssl && !_aborted.IsCancellationRequested)
+            {
+                await ssl.ShutdownAsync().WaitAsync(TimeSpan.FromSeconds(1));
+            }
         }
-        catch (IOException)
-        {
-        }
-        catch (ObjectDisposedException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or TimeoutException or InvalidOperationException or System.Security.Authentication.AuthenticationException)
         {
         }
 

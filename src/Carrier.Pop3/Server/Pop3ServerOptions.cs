@@ -21,4 +21,10 @@ public sealed class Pop3ServerOptions
 
     /// <summary>Whether USER/PASS and AUTH are allowed without TLS.</summary>
     public bool AllowPlaintextAuth { get; init; } = true;
+
+    /// <summary>Throttles password guessing across protocols; without it passwords are checked directly.</summary>
+    public Carrier.Directory.LoginGuard? Guard { get; init; }
+
+    /// <summary>Clients allowed to authenticate without TLS even when <see cref="AllowPlaintextAuth"/> is off (loopback, say).</summary>
+    public Func<System.Net.IPAddress, bool>? PlaintextAuthAllowed { get; init; }
 }

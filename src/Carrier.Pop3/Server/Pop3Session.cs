@@ -84,7 +84,8 @@ public sealed partial class Pop3Session
         bool skipping = false;
         while (true)
         {
-            var result = await Input.ReadAsync(_connection.Aborted);
+            var input = Input;
+            var result = await input.ReadAsync(_connection.Aborted);
             if (result.IsCanceled)
             {
                 Err(_connection.Interruption == ConnectionInterruption.Timeout ? "Disconnected for inactivity" : "Server shutting down");
@@ -130,9 +131,23 @@ public sealed partial class Pop3Session
                 byte[] bytes = line.ToArray();
                 buffer = buffer.Slice(next);
                 close = await HandleLineAsync(bytes);
+                if (!ReferenceEquals(input, Input))
+                {
+                    break; // STLS replaced the transport: what was sent in the clear after it is dropped (RFC 2595 §4)
+                }
             }
 
-            Input.AdvanceTo(buffer.Start, buffer.End);
+            if (!ReferenceEquals(input, Input))
+            {
+                if (close)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            input.AdvanceTo(buffer.Start, buffer.End);
             await Output.FlushAsync(_connection.Aborted);
             if (close || result.IsCompleted)
             {
@@ -201,7 +216,8 @@ public sealed partial class Pop3Session
         return false;
     }
 
-    private bool PlaintextAuthAllowed => _options.AllowPlaintextAuth || _connection.IsTls;
+    private bool PlaintextAuthAllowed =>
+        _options.AllowPlaintextAuth || _connection.IsTls || (_options.PlaintextAuthAllowed?.Invoke(_connection.RemoteEndPoint.Address) ?? false);
 
     private bool User(Pop3Command command)
     {
@@ -318,10 +334,12 @@ public sealed partial class Pop3Session
 
     private async Task<bool> LoginAsync(string user, string password)
     {
-        var account = await _directory.AuthenticateAsync(user, password, _connection.Aborted);
+        var (verdict, account) = _options.Guard is { } guard
+            ? await guard.AuthenticateAsync(_connection.RemoteEndPoint.Address, user, password, _connection.Aborted)
+            : (LoginVerdict.Accepted, await _directory.AuthenticateAsync(user, password, _connection.Aborted));
         if (account is null)
         {
-            return await FailLoginAsync(user, "wrong user name or password");
+            return await FailLoginAsync(user, verdict == LoginVerdict.Blocked ? "too many recent failures, refused without checking" : "wrong user name or password");
         }
 
         if (!_locks.TryAcquire(account.Id))

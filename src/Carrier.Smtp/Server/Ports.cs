@@ -15,6 +15,13 @@ public interface IRecipientPolicy
     ValueTask<SmtpReply?> CheckRecipientAsync(SmtpSessionContext session, SmtpPath? sender, SmtpPath recipient, CancellationToken cancellationToken);
 }
 
+/// <summary>Checks AUTH credentials against the directory, in the host.</summary>
+public interface ISmtpAuthenticator
+{
+    /// <summary>The account's canonical address when the password is right; null otherwise.</summary>
+    ValueTask<string?> AuthenticateAsync(SmtpSessionContext session, string userName, string password, CancellationToken cancellationToken);
+}
+
 /// <summary>Where accepted messages go: the queue, in the host.</summary>
 public interface IMessageSink
 {

@@ -30,4 +30,7 @@ public enum SmtpFraming
 
     /// <summary>A BDAT chunk of known length.</summary>
     Chunk,
+
+    /// <summary>A client response line of an AUTH exchange (RFC 4954).</summary>
+    SaslResponse,
 }

@@ -30,6 +30,18 @@ public sealed class SmtpServerOptions
     /// </summary>
     public Func<System.Net.Security.SslServerAuthenticationOptions?>? StartTls { get; init; }
 
+    /// <summary>Checks AUTH credentials (RFC 4954); null means AUTH is neither offered nor accepted.</summary>
+    public ISmtpAuthenticator? Authenticator { get; init; }
+
+    /// <summary>Submission (RFC 6409 §4.3): MAIL is refused with 530 until the client has authenticated.</summary>
+    public bool RequireAuthentication { get; init; }
+
+    /// <summary>
+    /// Whether a client at this address may authenticate without TLS. Passwords cross the network in the
+    /// clear otherwise, so the host allows it only for networks it trusts to be private (loopback by default).
+    /// </summary>
+    public Func<System.Net.IPAddress, bool> PlaintextAuthAllowed { get; init; } = _ => false;
+
     /// <summary>Whether VRFY, EXPN are answered at all; they leak nothing either way (VRFY answers 252).</summary>
     public bool EnableVrfy { get; init; } = true;
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Carrier.Net.Framing;
+using Carrier.Sasl;
 using Carrier.Smtp.Protocol;
 
 namespace Carrier.Smtp.Server;
@@ -8,6 +9,7 @@ namespace Carrier.Smtp.Server;
 public sealed partial class SmtpSession
 {
     private static readonly SmtpReply AuthNotEnabled = new(503, "5.5.1", "Error: authentication not enabled");
+    private static readonly SmtpReply AuthRequired = new(530, "5.7.0", "Error: authentication required");
     private static readonly SmtpReply StartTlsReady = new(220, "2.0.0", "Ready to start TLS");
     private static readonly SmtpReply TooManyTransactions = new(421, "4.7.0", "Error: too many messages in one session, reconnect");
     private static readonly SmtpReply Help = new(214, "2.0.0", ["Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP", "See RFC 5321"]);
@@ -102,9 +104,8 @@ public sealed partial class SmtpSession
             case StartTlsCommand:
                 return await StartTlsAsync();
 
-            case AuthCommand:
-                _counters.Count("auth", ok: false);
-                return Fail(AuthNotEnabled);
+            case AuthCommand auth:
+                return await AuthAsync(auth);
 
             default:
                 return Fail(SmtpReplies.CommandUnrecognized);
@@ -124,6 +125,11 @@ public sealed partial class SmtpSession
             lines.Add("STARTTLS");
         }
 
+        if (AuthAvailable && _context.AuthenticatedUser is null)
+        {
+            lines.Add("AUTH " + string.Join(' ', SaslMechanisms.Names));
+        }
+
         lines.AddRange(["ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8", "CHUNKING"]);
         return new SmtpReply(250, null, lines);
     }
@@ -134,6 +140,11 @@ public sealed partial class SmtpSession
         {
             Reply(TooManyTransactions);
             return true;
+        }
+
+        if (_options.RequireAuthentication && _context.AuthenticatedUser is null)
+        {
+            return Reject("MAIL", AuthRequired, mail.ReversePath, null);
         }
 
         if (mail.Parameters.DeclaredSize > _options.MaxMessageSize)
@@ -380,6 +391,7 @@ public sealed partial class SmtpSession
 
         // RFC 3207 §4.2: forget everything learnt before TLS; the client starts again with EHLO.
         _context.HeloName = null;
+        _context.AuthenticatedUser = null;
         _context.IsTls = true;
         _phase = SmtpPhase.Connected;
         return false;

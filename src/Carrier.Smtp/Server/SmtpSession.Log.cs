@@ -30,4 +30,10 @@ public sealed partial class SmtpSession
     private void LogLostConnection(string client, string stage) => LogLostConnectionCore(stage.ToUpperInvariant(), client);
 
     private void LogTooManyErrors(string client, int errors) => LogTooManyErrorsCore(errors, client);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "{Client}: authenticated as {User}")]
+    private partial void LogAuthenticated(string client, string user);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "{Client}: authentication failed for user {User}")]
+    private partial void LogAuthFailed(string client, string user);
 }

@@ -80,7 +80,8 @@ public sealed partial class SmtpSession
     {
         while (true)
         {
-            var result = await Input.ReadAsync(_connection.Aborted);
+            var input = Input;
+            var result = await input.ReadAsync(_connection.Aborted);
             if (result.IsCanceled)
             {
                 if (await OnInterruptedAsync())
@@ -98,7 +99,13 @@ public sealed partial class SmtpSession
             }
 
             var (consumed, close) = await ProcessAsync(buffer);
-            Input.AdvanceTo(consumed, buffer.End);
+            if (!ReferenceEquals(input, Input))
+            {
+                // STARTTLS replaced the transport; the old reader and what it held are gone (RFC 3207 §4.2).
+                continue;
+            }
+
+            input.AdvanceTo(consumed, buffer.End);
             await Output.FlushAsync(_connection.Aborted);
             if (close)
             {
@@ -146,9 +153,16 @@ public sealed partial class SmtpSession
 
                     var command = SmtpCommandParser.Parse(line.IsSingleSegment ? line.FirstSpan : line.ToArray());
                     buffer = buffer.Slice(next);
+                    var transport = Input;
                     if (await ExecuteAsync(command))
                     {
                         return (buffer.Start, true);
+                    }
+
+                    if (!ReferenceEquals(transport, Input))
+                    {
+                        // Commands pipelined behind STARTTLS came in the clear: never act on them.
+                        return (buffer.End, false);
                     }
 
                     break;
@@ -171,6 +185,21 @@ public sealed partial class SmtpSession
                 case SmtpFraming.Data:
                     buffer = await ReceiveDataAsync(buffer);
                     if (_framing == SmtpFraming.Command && await FinishDataAsync())
+                    {
+                        return (buffer.Start, true);
+                    }
+
+                    break;
+
+                case SmtpFraming.SaslResponse:
+                    var (rest, closeAfterSasl, incomplete) = await ReceiveSaslLineAsync(buffer);
+                    if (incomplete)
+                    {
+                        return (buffer.Start, false);
+                    }
+
+                    buffer = rest;
+                    if (closeAfterSasl)
                     {
                         return (buffer.Start, true);
                     }

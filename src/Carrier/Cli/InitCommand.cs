@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Carrier.Configuration;
 using Carrier.Net.Listeners;
+using Carrier.Net.Tls;
 using Carrier.Store.Embedded;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -59,8 +60,21 @@ internal static class InitCommand
             {
             }
 
+            string certificateFile = Path.Combine(data, "tls", "cert.pem");
+            string keyFile = Path.Combine(data, "tls", "key.pem");
+            bool createdCertificate = !File.Exists(certificateFile) && !File.Exists(keyFile);
+            if (createdCertificate)
+            {
+                SelfSignedCertificate.Create(host, certificateFile, keyFile, CliContext.Time.GetUtcNow());
+            }
+
             Console.WriteLine($"Created {file}");
             Console.WriteLine($"Created the store in {data} (schema version {EmbeddedStore.SchemaVersion})");
+            if (createdCertificate)
+            {
+                Console.WriteLine($"Created a self-signed TLS certificate for {host} in {Path.GetDirectoryName(certificateFile)}; set Tls:CertificateFile and Tls:KeyFile to use one from a CA");
+            }
+
             Console.WriteLine();
             Console.WriteLine("Next:");
             Console.WriteLine($"  carrier user add user@{domainList.FirstOrDefault() ?? "example.org"} --data {data}");

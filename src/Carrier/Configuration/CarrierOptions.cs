@@ -18,6 +18,19 @@ public sealed class CarrierOptions
 
     public ListenerSettings Pop3 { get; set; } = new();
 
+    /// <summary>POP3 over implicit TLS (RFC 8314), port 995.</summary>
+    public ListenerSettings Pop3s { get; set; } = new();
+
+    /// <summary>Message submission with STARTTLS (RFC 6409), port 587.</summary>
+    public SubmissionOptions Submission { get; set; } = new();
+
+    /// <summary>Message submission over implicit TLS (RFC 8314), port 465.</summary>
+    public ListenerSettings Submissions { get; set; } = new();
+
+    public TlsSettings Tls { get; set; } = new();
+
+    public AuthOptions Auth { get; set; } = new();
+
     public LimitsOptions Limits { get; set; } = new();
 
     public TimeoutsOptions Timeouts { get; set; } = new();
@@ -100,6 +113,44 @@ public sealed class SmtpOptions
 
     /// <summary>Addresses the SMTP server (port 25 service) listens on; <see cref="DefaultListen"/> when not configured.</summary>
     public List<string> Listen { get; set; } = [];
+
+    /// <summary>Whether port 25 offers AUTH too; submission ports always do.</summary>
+    public bool Auth { get; set; }
+}
+
+public sealed class SubmissionOptions
+{
+    public List<string> Listen { get; set; } = [];
+
+    /// <summary>An authenticated user may send only as one of their addresses or aliases (envelope and From:).</summary>
+    public bool RestrictSender { get; set; } = true;
+}
+
+public sealed class TlsSettings
+{
+    /// <summary>PEM certificate with its chain; relative to the data directory. Default: tls/cert.pem, self-signed when absent.</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>PEM private key of the certificate; relative to the data directory. Default: tls/key.pem.</summary>
+    public string? KeyFile { get; set; }
+}
+
+/// <summary>When a password may cross a connection without TLS.</summary>
+public enum PlaintextAuth
+{
+    /// <summary>Only after STARTTLS or on a TLS port.</summary>
+    Never,
+
+    /// <summary>Also from loopback clients (webmail or a local agent on this machine); the default.</summary>
+    Loopback,
+
+    /// <summary>From anywhere: only for networks that are private end to end.</summary>
+    Always,
+}
+
+public sealed class AuthOptions
+{
+    public PlaintextAuth PlaintextWithoutTls { get; set; } = PlaintextAuth.Loopback;
 }
 
 /// <summary>The listen addresses of a protocol that has nothing else to configure yet.</summary>

@@ -18,6 +18,14 @@ public sealed record CarrierSettings(
     public IReadOnlyList<ListenEndpoint> SmtpListen => Parsed.SmtpListen;
 
     public IReadOnlyList<ListenEndpoint> Pop3Listen => Parsed.Pop3Listen;
+
+    /// <summary>The certificate file in use: configured, or the self-signed default in the data directory.</summary>
+    public string TlsCertificateFile => Path.Combine(DataDirectory, Options.Tls.CertificateFile is { Length: > 0 } file ? file : Path.Combine("tls", "cert.pem"));
+
+    public string TlsKeyFile => Path.Combine(DataDirectory, Options.Tls.KeyFile is { Length: > 0 } file ? file : Path.Combine("tls", "key.pem"));
+
+    /// <summary>Whether the TLS files are the self-signed default, which Carrier creates when they are missing.</summary>
+    public bool TlsIsDefault => string.IsNullOrWhiteSpace(Options.Tls.CertificateFile);
 }
 
 /// <summary>The values of keys that are text in the configuration and structures in use.</summary>
@@ -27,4 +35,11 @@ public sealed record ParsedSettings(
     IReadOnlyList<ListenEndpoint> Pop3Listen,
     IReadOnlyList<IPEndPoint> DnsServers,
     IReadOnlyList<IPNetwork> TrustedNetworks,
-    TransportTable Transports);
+    TransportTable Transports)
+{
+    public IReadOnlyList<ListenEndpoint> Pop3sListen { get; init; } = [];
+
+    public IReadOnlyList<ListenEndpoint> SubmissionListen { get; init; } = [];
+
+    public IReadOnlyList<ListenEndpoint> SubmissionsListen { get; init; } = [];
+}

@@ -15,7 +15,7 @@ public static partial class ConfigurationLoader
     /// <summary>Top-level keys Carrier knows; anything else is reported, because it is almost always a typo.</summary>
     private static readonly HashSet<string> KnownSections = new(StringComparer.OrdinalIgnoreCase)
     {
-        "Hostname", "Postmaster", "Domains", "Smtp", "Pop3", "Limits", "Timeouts", "Queue", "Store", "Dns", "Relay", "Transport", "Delivery", "Logging",
+        "Hostname", "Postmaster", "Domains", "Smtp", "Pop3", "Pop3s", "Submission", "Submissions", "Tls", "Auth", "Limits", "Timeouts", "Queue", "Store", "Dns", "Relay", "Transport", "Delivery", "Logging",
 
         // CARRIER_DATA names the data directory; it is read before the configuration exists.
         "DATA",
@@ -106,6 +106,9 @@ public static partial class ConfigurationLoader
         }
 
         options.Pop3.Listen.RemoveAll(string.IsNullOrWhiteSpace);
+        DefaultListen(configuration, "Pop3s:Listen", options.Pop3s.Listen, "0.0.0.0:995");
+        DefaultListen(configuration, "Submission:Listen", options.Submission.Listen, "0.0.0.0:587");
+        DefaultListen(configuration, "Submissions:Listen", options.Submissions.Listen, "0.0.0.0:465");
 
         if (!configuration.GetSection("Relay:TrustedNetworks").Exists())
         {
@@ -142,6 +145,11 @@ public static partial class ConfigurationLoader
         ("Domains", options.Domains),
         ("Smtp", options.Smtp),
         ("Pop3", options.Pop3),
+        ("Pop3s", options.Pop3s),
+        ("Submission", options.Submission),
+        ("Submissions", options.Submissions),
+        ("Tls", options.Tls),
+        ("Auth", options.Auth),
         ("Limits", options.Limits),
         ("Timeouts", options.Timeouts),
         ("Queue", options.Queue),
@@ -151,6 +159,17 @@ public static partial class ConfigurationLoader
         ("Transport", options.Transport),
         ("Delivery", options.Delivery),
     ];
+
+    /// <summary>Fills a listener's default unless configured; an explicitly empty entry turns the listener off.</summary>
+    private static void DefaultListen(IConfiguration configuration, string key, List<string> listen, string fallback)
+    {
+        if (!configuration.GetSection(key).Exists())
+        {
+            listen.Add(fallback);
+        }
+
+        listen.RemoveAll(string.IsNullOrWhiteSpace);
+    }
 
     private static ConfigProblem DescribeBindingError(InvalidOperationException e)
     {

@@ -35,6 +35,27 @@ public static class ConfigurationTemplate
                 "Listen": {{List(smtpListen)}}
               },
 
+              // Message submission for mail clients (RFC 6409): AUTH required, STARTTLS on 587, implicit TLS on 465.
+              "Submission": {
+                "Listen": ["0.0.0.0:587"],
+                "RestrictSender": true            // users send only as their own addresses and aliases
+              },
+              "Submissions": { "Listen": ["0.0.0.0:465"] },
+
+              // POP3 for mail clients: STLS on 110, implicit TLS on 995.
+              "Pop3": { "Listen": ["0.0.0.0:110"] },
+              "Pop3s": { "Listen": ["0.0.0.0:995"] },
+
+              // TLS certificate and key as PEM files, relative to this directory; reloaded when they change.
+              // init created a self-signed pair in tls/; point these at a CA-issued one (e.g. from certbot).
+              "Tls": {
+                "CertificateFile": "tls/cert.pem",
+                "KeyFile": "tls/key.pem"
+              },
+
+              // When passwords may be sent without TLS: Never, Loopback (clients on this machine) or Always.
+              "Auth": { "PlaintextWithoutTls": "Loopback" },
+
               "Limits": {
                 "MessageSizeBytes": 52428800,     // 50 MiB, announced with SIZE (RFC 1870)
                 "RecipientsPerMessage": 1000,     // more get 452 4.5.3 (RFC 5321 asks for at least 100)

@@ -42,6 +42,14 @@ public static class ConfigurationValidator
 
         var listen = ParseListen("Smtp:Listen", options.Smtp.Listen, problems);
         var pop3 = ParseListen("Pop3:Listen", options.Pop3.Listen, problems);
+        var pop3s = ParseListen("Pop3s:Listen", options.Pop3s.Listen, problems);
+        var submission = ParseListen("Submission:Listen", options.Submission.Listen, problems);
+        var submissions = ParseListen("Submissions:Listen", options.Submissions.Listen, problems);
+        if (string.IsNullOrWhiteSpace(options.Tls.CertificateFile) != string.IsNullOrWhiteSpace(options.Tls.KeyFile))
+        {
+            string missing = string.IsNullOrWhiteSpace(options.Tls.CertificateFile) ? "Tls:CertificateFile" : "Tls:KeyFile";
+            problems.Add(new ConfigProblem(missing, "is missing; give both Tls:CertificateFile and Tls:KeyFile (PEM files), or neither for the self-signed default."));
+        }
 
         var limits = options.Limits;
         AtLeast("Limits:MessageSizeBytes", limits.MessageSizeBytes, 1024, problems);
@@ -150,7 +158,12 @@ public static class ConfigurationValidator
             problems.Add(new ConfigProblem("Delivery:DeadHostTime", "is negative; write a duration such as 00:01:00, or 00:00:00 to turn it off."));
         }
 
-        return new ParsedSettings(hostname, listen, pop3, dnsServers, trusted, new TransportTable(routes, defaultRelay));
+        return new ParsedSettings(hostname, listen, pop3, dnsServers, trusted, new TransportTable(routes, defaultRelay))
+        {
+            Pop3sListen = pop3s,
+            SubmissionListen = submission,
+            SubmissionsListen = submissions,
+        };
     }
 
     /// <summary>Parses a listener's address:port list; an empty list turns the service off.</summary>

@@ -4,8 +4,10 @@ using Carrier.Delivery;
 using Carrier.Delivery.Local;
 using Carrier.Delivery.Remote;
 using Carrier.Directory;
+using Carrier.Imap.Messages;
 using Carrier.Net.Connections;
 using Carrier.Net.Listeners;
+using Carrier.Net.Tls;
 using Carrier.Pop3.Server;
 using Carrier.Queue;
 using Carrier.Queue.Runner;
@@ -52,11 +54,12 @@ public sealed class CarrierServer : IAsyncDisposable
 
     public QueueRunner Runner { get; }
 
-    public IReadOnlyList<ListenEndpoint> SmtpEndpoints => Endpoints("smtpd");
+    public IReadOnlyList<ListenEndpoint> SmtpEndpoints => EndpointsOf("smtpd");
 
-    public IReadOnlyList<ListenEndpoint> Pop3Endpoints => Endpoints("pop3");
+    public IReadOnlyList<ListenEndpoint> Pop3Endpoints => EndpointsOf("pop3");
 
-    private IReadOnlyList<ListenEndpoint> Endpoints(string name) => _listeners.TryGetValue(name, out var listener) ? listener.BoundEndpoints : [];
+    /// <summary>The endpoints a listener bound (by its log name: smtpd, submission, submissions, pop3, pop3s); empty when it is off.</summary>
+    public IReadOnlyList<ListenEndpoint> EndpointsOf(string name) => _listeners.TryGetValue(name, out var listener) ? listener.BoundEndpoints : [];
 
     public static CarrierServer Start(CarrierSettings settings, ILoggerFactory loggers, TimeProvider time)
     {
@@ -76,7 +79,8 @@ public sealed class CarrierServer : IAsyncDisposable
             var directory = CreateDirectory(settings, store, time);
             var classifier = new DomainClassifier(directory);
             var intake = new MessageIntake(store.Queue, store.Blobs, time, loggers.CreateLogger("queue"));
-            var local = new LocalDeliveryAgent(directory, store.Mailboxes, new QueueForwarder(intake, time), time);
+            var summaries = new SummaryCache(store.Blobs, new ImapMessageSummarizer(), loggers.CreateLogger("delivery"));
+            var local = new LocalDeliveryAgent(directory, store.Mailboxes, new QueueForwarder(intake, time), time, summaries);
             remote = new RemoteDeliveryAgent(CreateMxRouter(settings), RemoteOptions(settings), time, loggers.CreateLogger("smtp"));
             var router = new DeliveryRouter(classifier, local, remote, options.Limits.MaxHops);
             var runner = new QueueRunner(store.Queue, store.Blobs, router, RetryPolicyOf(options), RunnerOptions(settings), time, loggers.CreateLogger("queue"));
@@ -84,9 +88,43 @@ public sealed class CarrierServer : IAsyncDisposable
 
             var limiter = new ConnectionLimiter(options.Limits.Connections, options.Limits.ConnectionsPerIp);
             var timeouts = new ConnectionTimeouts(options.Timeouts.Idle, options.Timeouts.Session);
+
+            // Each listener binds its endpoints now, so a port in use stops start-up with the key to change.
+            ConnectionListener? Listen(string name, string key, IReadOnlyList<ListenEndpoint> endpoints, IConnectionHandler handler, string refusal, Func<System.Net.Security.SslServerAuthenticationOptions?>? implicitTls)
+            {
+                if (endpoints.Count == 0)
+                {
+                    return null;
+                }
+
+                var listener = new ConnectionListener(
+                    new ListenerOptions
+                    {
+                        Name = name,
+                        ConfigurationKey = key,
+                        Endpoints = endpoints,
+                        Handler = handler,
+                        Timeouts = timeouts,
+                        TooManyConnectionsReply = Encoding.ASCII.GetBytes(refusal),
+                        ImplicitTls = implicitTls,
+                    },
+                    limiter,
+                    heartbeat,
+                    time,
+                    loggers.CreateLogger(name));
+                listeners[name] = listener;
+                listener.Start();
+                return listener;
+            }
+
+            var certificate = OpenCertificate(settings, time, loggers.CreateLogger("tls"));
+            Func<System.Net.Security.SslServerAuthenticationOptions?> tls = certificate.ServerOptions;
+            var plaintextAllowed = DirectoryAuthenticator.PlaintextAllowed(options.Auth.PlaintextWithoutTls);
+            var guard = new LoginGuard(directory, time);
             string primaryDomain = options.Domains.Local.FirstOrDefault() ?? settings.Hostname;
-            var policy = new SmtpRecipientPolicy(classifier, directory, primaryDomain, settings.Parsed.TrustedNetworks);
-            var sink = new QueueMessageSink(intake, policy.BarePostmasterAddress, loggers.CreateLogger("smtpd"));
+            var policy = new SmtpRecipientPolicy(classifier, directory, primaryDomain, settings.Parsed.TrustedNetworks, options.Submission.RestrictSender);
+            var logger = loggers.CreateLogger("smtpd");
+            var authenticator = new DirectoryAuthenticator(guard, logger);
             var smtpOptions = new SmtpServerOptions
             {
                 Hostname = settings.Hostname,
@@ -95,36 +133,52 @@ public sealed class CarrierServer : IAsyncDisposable
                 MaxCommandLineLength = options.Limits.CommandLineBytes,
                 MaxDataLineLength = options.Limits.DataLineBytes,
                 MaxErrors = options.Limits.ErrorsPerSession,
+                StartTls = tls,
+                Authenticator = options.Smtp.Auth ? authenticator : null,
+                PlaintextAuthAllowed = plaintextAllowed,
             };
-            var logger = loggers.CreateLogger("smtpd");
-            listeners["smtpd"] = Listen(
-                "smtpd",
-                "Smtp:Listen",
-                settings.SmtpListen,
-                new SmtpConnectionHandler(smtpOptions, policy, sink, time, logger),
-                SmtpReplies.TooManyConnections(settings.Hostname).ToWireString(),
-                timeouts,
-                limiter,
-                heartbeat,
-                time,
-                logger);
+            var sink = new QueueMessageSink(intake, policy.BarePostmasterAddress, logger);
+            string smtpRefusal = SmtpReplies.TooManyConnections(settings.Hostname).ToWireString();
+            Listen("smtpd", "Smtp:Listen", settings.SmtpListen, new SmtpConnectionHandler(smtpOptions, policy, sink, time, logger), smtpRefusal, null);
 
-            if (settings.Pop3Listen.Count > 0)
+            // Submission (RFC 6409): the same server, but AUTH is required and the header is completed.
+            var submissionOptions = new SmtpServerOptions
             {
-                var pop3Logger = loggers.CreateLogger("pop3");
-                var pop3Options = new Pop3ServerOptions { Hostname = settings.Hostname, MaxErrors = options.Limits.ErrorsPerSession };
-                listeners["pop3"] = Listen(
-                    "pop3",
-                    "Pop3:Listen",
-                    settings.Pop3Listen,
-                    new Pop3ConnectionHandler(pop3Options, directory, store.Mailboxes, pop3Logger),
-                    "-ERR [SYS/TEMP] Too many connections, try again later\r\n",
-                    timeouts,
-                    limiter,
-                    heartbeat,
-                    time,
-                    pop3Logger);
-            }
+                Hostname = smtpOptions.Hostname,
+                MaxMessageSize = smtpOptions.MaxMessageSize,
+                MaxRecipients = smtpOptions.MaxRecipients,
+                MaxCommandLineLength = smtpOptions.MaxCommandLineLength,
+                MaxDataLineLength = smtpOptions.MaxDataLineLength,
+                MaxErrors = smtpOptions.MaxErrors,
+                StartTls = tls,
+                Authenticator = authenticator,
+                RequireAuthentication = true,
+                PlaintextAuthAllowed = plaintextAllowed,
+            };
+            var submissionLogger = loggers.CreateLogger("submission");
+            var submissionSink = new QueueMessageSink(
+                intake,
+                policy.BarePostmasterAddress,
+                submissionLogger,
+                new QueueMessageSink.SubmissionMode(settings.Hostname, time, options.Submission.RestrictSender ? policy : null));
+            var submissionHandler = new SmtpConnectionHandler(submissionOptions, policy, submissionSink, time, submissionLogger);
+            Listen("submission", "Submission:Listen", settings.Parsed.SubmissionListen, submissionHandler, smtpRefusal, null);
+            Listen("submissions", "Submissions:Listen", settings.Parsed.SubmissionsListen, submissionHandler, smtpRefusal, tls);
+
+            var pop3Logger = loggers.CreateLogger("pop3");
+            var pop3Options = new Pop3ServerOptions
+            {
+                Hostname = settings.Hostname,
+                MaxErrors = options.Limits.ErrorsPerSession,
+                StartTls = tls,
+                AllowPlaintextAuth = options.Auth.PlaintextWithoutTls == PlaintextAuth.Always,
+                PlaintextAuthAllowed = plaintextAllowed,
+                Guard = guard,
+            };
+            var pop3Handler = new Pop3ConnectionHandler(pop3Options, directory, store.Mailboxes, pop3Logger);
+            const string pop3Refusal = "-ERR [SYS/TEMP] Too many connections, try again later\r\n";
+            Listen("pop3", "Pop3:Listen", settings.Pop3Listen, pop3Handler, pop3Refusal, null);
+            Listen("pop3s", "Pop3s:Listen", settings.Parsed.Pop3sListen, pop3Handler, pop3Refusal, tls);
 
             runner.Start();
             return new CarrierServer(directoryLock, store, directory, runner, remote, heartbeat, listeners, options.Timeouts.ShutdownGrace);
@@ -144,34 +198,15 @@ public sealed class CarrierServer : IAsyncDisposable
         }
     }
 
-    private static ConnectionListener Listen(
-        string name,
-        string key,
-        IReadOnlyList<ListenEndpoint> endpoints,
-        IConnectionHandler handler,
-        string refusal,
-        ConnectionTimeouts timeouts,
-        ConnectionLimiter limiter,
-        Heartbeat heartbeat,
-        TimeProvider time,
-        ILogger logger)
+    /// <summary>The configured certificate, or the self-signed default, created on the first start.</summary>
+    private static ServerCertificate OpenCertificate(CarrierSettings settings, TimeProvider time, ILogger logger)
     {
-        var listener = new ConnectionListener(
-            new ListenerOptions
-            {
-                Name = name,
-                ConfigurationKey = key,
-                Endpoints = endpoints,
-                Handler = handler,
-                Timeouts = timeouts,
-                TooManyConnectionsReply = Encoding.ASCII.GetBytes(refusal),
-            },
-            limiter,
-            heartbeat,
-            time,
-            logger);
-        listener.Start();
-        return listener;
+        if (settings.TlsIsDefault && !File.Exists(settings.TlsCertificateFile) && !File.Exists(settings.TlsKeyFile))
+        {
+            SelfSignedCertificate.Create(settings.Hostname, settings.TlsCertificateFile, settings.TlsKeyFile, time.GetUtcNow());
+        }
+
+        return ServerCertificate.Load(settings.TlsCertificateFile, settings.TlsKeyFile, time, logger);
     }
 
     public static MailDirectory CreateDirectory(CarrierSettings settings, ICarrierStore store, TimeProvider time) =>

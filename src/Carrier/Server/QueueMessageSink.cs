@@ -13,20 +13,38 @@ public sealed partial class QueueMessageSink : IMessageSink
     private readonly MessageIntake _intake;
     private readonly string _barePostmaster;
     private readonly ILogger _logger;
+    private readonly SubmissionMode? _submission;
 
-    public QueueMessageSink(MessageIntake intake, string barePostmaster, ILogger logger)
+    /// <param name="submission">For the submission ports: complete headers, and check From: against the user.</param>
+    public QueueMessageSink(MessageIntake intake, string barePostmaster, ILogger logger, SubmissionMode? submission = null)
     {
         _intake = intake;
         _barePostmaster = barePostmaster;
         _logger = logger;
+        _submission = submission;
     }
 
     public string NewQueueId() => _intake.NewQueueId();
 
-    public IMessageContentWriter CreateContentWriter(string queueId) => new BlobContent(_intake.CreateContent());
+    public IMessageContentWriter CreateContentWriter(string queueId)
+    {
+        var content = new BlobContent(_intake.CreateContent());
+        return _submission is { } submission ? new HeaderCompletingContent(content, submission.Hostname, submission.Time.GetUtcNow()) : content;
+    }
 
     public async ValueTask<SmtpReply> CommitAsync(SmtpEnvelope envelope, IMessageContentWriter content, CancellationToken cancellationToken)
     {
+        if (content is HeaderCompletingContent completing)
+        {
+            await completing.FinishAsync(cancellationToken);
+            if (await RefusedFromAsync(envelope, completing.From, cancellationToken) is { } refusal)
+            {
+                return refusal;
+            }
+
+            content = completing.Inner;
+        }
+
         var blob = ((BlobContent)content).Writer;
         var message = new QueuedMessage
         {
@@ -68,8 +86,40 @@ public sealed partial class QueueMessageSink : IMessageSink
         }
     }
 
+    /// <summary>RFC 6409 §8: a submitted From: names the user (or an alias of theirs); a message without one is refused.</summary>
+    private async ValueTask<SmtpReply?> RefusedFromAsync(SmtpEnvelope envelope, string? from, CancellationToken cancellationToken)
+    {
+        if (_submission?.SenderCheck is not { } policy || envelope.Session.AuthenticatedUser is not { } user)
+        {
+            return null;
+        }
+
+        if (from is null || !MimeKit.InternetAddressList.TryParse(from, out var addresses) || !addresses.Mailboxes.Any())
+        {
+            return new SmtpReply(550, "5.6.0", "Message refused: no usable From: header");
+        }
+
+        foreach (var mailbox in addresses.Mailboxes)
+        {
+            if (!await policy.OwnsAsync(user, mailbox.Address, cancellationToken))
+            {
+                LogFromRefused(envelope.QueueId, user, mailbox.Address);
+                return SmtpRecipientPolicy.NotOwned(user);
+            }
+        }
+
+        return null;
+    }
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "{QueueId}: refused, user {User} may not send as From: {From}")]
+    private partial void LogFromRefused(string queueId, string user, string from);
+
     [LoggerMessage(EventId = 210, Level = LogLevel.Error, Message = "{QueueId}: could not be queued; the client was told to try again")]
     private partial void LogStoreFailed(Exception exception, string queueId);
+
+    /// <summary>How a submission listener's sink differs from port 25's.</summary>
+    /// <param name="SenderCheck">When set, From: must name the authenticated user's own addresses.</param>
+    public sealed record SubmissionMode(string Hostname, TimeProvider Time, SmtpRecipientPolicy? SenderCheck);
 
     private sealed class BlobContent(IBlobWriter writer) : IMessageContentWriter
     {

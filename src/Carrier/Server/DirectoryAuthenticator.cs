@@ -1,0 +1,42 @@
+using System.Net;
+using Carrier.Configuration;
+using Carrier.Directory;
+using Carrier.Smtp.Server;
+using Microsoft.Extensions.Logging;
+
+namespace Carrier.Server;
+
+/// <summary>SMTP AUTH against the directory, through the shared <see cref="LoginGuard"/>; failures are logged with the client.</summary>
+public sealed partial class DirectoryAuthenticator : ISmtpAuthenticator
+{
+    private readonly LoginGuard _guard;
+    private readonly ILogger _logger;
+
+    public DirectoryAuthenticator(LoginGuard guard, ILogger logger)
+    {
+        _guard = guard;
+        _logger = logger;
+    }
+
+    public async ValueTask<string?> AuthenticateAsync(SmtpSessionContext session, string userName, string password, CancellationToken cancellationToken)
+    {
+        var (verdict, account) = await _guard.AuthenticateAsync(session.RemoteEndPoint.Address, userName, password, cancellationToken);
+        if (verdict == LoginVerdict.Blocked)
+        {
+            LogBlocked(session.ClientDescription, userName);
+        }
+
+        return account?.Address;
+    }
+
+    /// <summary>The rule of <c>Auth:PlaintextWithoutTls</c> as a predicate on the client's address.</summary>
+    public static Func<IPAddress, bool> PlaintextAllowed(PlaintextAuth rule) => rule switch
+    {
+        PlaintextAuth.Always => _ => true,
+        PlaintextAuth.Loopback => IPAddress.IsLoopback,
+        _ => _ => false,
+    };
+
+    [LoggerMessage(EventId = 220, Level = LogLevel.Warning, Message = "{Client}: login as {User} refused without checking: too many recent failures from this client or for this user")]
+    private partial void LogBlocked(string client, string user);
+}
