@@ -76,7 +76,7 @@ internal sealed class EmbeddedBlobStore : IBlobStore
     }
 
     public async ValueTask SetSummaryAsync(string blobId, string summary, CancellationToken cancellationToken) =>
-        await _database.WriteAsync(c => c.Execute("UPDATE blobs SET summary = @summary WHERE id = @id", ("@summary", summary), ("@id", blobId)));
+        await _database.WriteCacheAsync(c => c.Execute("UPDATE blobs SET summary = @summary WHERE id = @id", ("@summary", summary), ("@id", blobId)));
 
     internal string PathOf(string blobId) => Path.Combine(Root, Fanout(blobId), blobId);
 

@@ -108,4 +108,18 @@ public sealed class AttemptCommitTests : IAsyncLifetime
         Assert.Single(await _store.Mailboxes.ListMessagesAsync(_inbox.Id, None));
         Assert.Equal(1, (await _store.Mailboxes.GetMailboxAsync(_inbox.AccountId, "INBOX", None))!.MessageCount);
     }
+
+    [Fact]
+    public async Task A_summary_stored_before_the_delivery_is_there_with_it_after_a_restart()
+    {
+        await _store.Blobs.SetSummaryAsync(_message.BlobId, "(summary)", None);
+        await _store.Queue.CompleteAttemptAsync(_message.Id, [Update(0, RecipientState.Delivered), Update(1, RecipientState.Deferred)], [], [Delivery(_inbox.Id)], None);
+        await _store.DisposeAsync();
+
+        _store = EmbeddedStore.Open(_directory.Path, new EmbeddedStoreOptions(), TimeProvider.System, NullLogger.Instance);
+
+        var summaries = await _store.Blobs.GetSummariesAsync([_message.BlobId], None);
+        Assert.Equal("(summary)", summaries[_message.BlobId]);
+        Assert.Single(await _store.Mailboxes.ListMessagesAsync(_inbox.Id, None));
+    }
 }
