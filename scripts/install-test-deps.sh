@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the test suite and benchmarks need on a fresh Debian machine: real peers (swaks, Postfix's
-# smtp-source/smtp-sink, Python's aiosmtpd), a DNS server for the routing lab, and the network tools.
+# smtp-source/smtp-sink, Python's aiosmtpd, fetchmail), a DNS server for the routing lab, and the network tools.
 # Services are installed without being started: the tests start their own private instances.
 set -euo pipefail
 
-packages=(swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp postfix python3 python3-aiosmtpd nsd iproute2 curl openssl ca-certificates procps)
+packages=(swaks python3-dkim libnet-ssleay-perl libio-socket-ssl-perl msmtp fetchmail postfix python3 python3-aiosmtpd nsd iproute2 curl openssl ca-certificates procps)
 
 missing=()
 for package in "${packages[@]}"; do

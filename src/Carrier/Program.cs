@@ -49,6 +49,7 @@ public static class Program
             QueueCommands.Create(),
             MailboxCommands.Create(),
             DnsCommands.Create(),
+            DkimCommands.Create(),
             SendmailHelpCommand(),
         };
         return root;

@@ -301,29 +301,44 @@ public sealed partial class RemoteDeliveryAgent : IRemoteDeliveryAgent, IAsyncDi
         message.EnvelopeId,
         [.. recipients.Select(r => new OutboundRecipient(r.Address, r.Notify, r.OriginalRecipient))]);
 
-    /// <summary>The content as this server can take it: unchanged, or re-encoded to 7 bits for a server without 8BITMIME (RFC 6152 §3).</summary>
-    private static async Task<Func<CancellationToken, ValueTask<Stream>>> ContentForAsync(DeliveryRequest request, SmtpClientConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Mail written here (submitted, from sendmail, or our own bounces) is DKIM-signed; mail passing through
+    /// (relayed, forwarded) is sent as it came, since signing it would vouch for someone else's message.
+    /// </summary>
+    private static readonly HashSet<string> SignedOrigins = new(StringComparer.Ordinal) { "submission", "sendmail", "bounce" };
+
+    /// <summary>
+    /// The content as this server can take it: unchanged, or re-encoded to 7 bits for a server without
+    /// 8BITMIME (RFC 6152 §3); then signed, so the signature covers exactly the octets sent.
+    /// </summary>
+    private async Task<Func<CancellationToken, ValueTask<Stream>>> ContentForAsync(DeliveryRequest request, SmtpClientConnection connection, CancellationToken cancellationToken)
     {
-        if (connection.Capabilities.EightBitMime || request.Message.SmtpUtf8)
+        bool sign = _options.Dkim is { DomainCount: > 0 } && SignedOrigins.Contains(request.Message.Origin);
+        bool asIs = connection.Capabilities.EightBitMime || request.Message.SmtpUtf8;
+        if (asIs && !sign)
         {
             return request.OpenContentAsync;
         }
 
-        byte[] original;
+        byte[] content;
         await using (var stream = await request.OpenContentAsync(cancellationToken))
         {
             using var copy = new MemoryStream();
             await stream.CopyToAsync(copy, cancellationToken);
-            original = copy.ToArray();
+            content = copy.ToArray();
         }
 
-        if (System.Text.Ascii.IsValid(original))
+        if (!asIs && !System.Text.Ascii.IsValid(content))
         {
-            return ct => ValueTask.FromResult<Stream>(new MemoryStream(original, writable: false));
+            content = await SevenBitConverter.ConvertAsync(content, cancellationToken);
         }
 
-        byte[] converted = await SevenBitConverter.ConvertAsync(original, cancellationToken);
-        return ct => ValueTask.FromResult<Stream>(new MemoryStream(converted, writable: false));
+        if (sign && _options.Dkim!.Sign(content) is { } signed)
+        {
+            content = signed;
+        }
+
+        return ct => ValueTask.FromResult<Stream>(new MemoryStream(content, writable: false));
     }
 
     private static IEnumerable<RecipientOutcome> All(List<QueuedRecipient> recipients, DeliveryOutcome outcome) =>

@@ -21,4 +21,7 @@ public sealed record RemoteDeliveryOptions
 
     /// <summary>Transactions before a connection is closed (bounds the life of a session; Postfix smtp_connection_reuse_count_limit).</summary>
     public int MaxTransactionsPerConnection { get; init; } = 100;
+
+    /// <summary>DKIM keys for outbound mail that originates here; null signs nothing.</summary>
+    public Dkim.DkimSigning? Dkim { get; init; }
 }

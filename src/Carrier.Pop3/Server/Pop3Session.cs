@@ -112,6 +112,9 @@ public sealed partial class Pop3Session
 
                     buffer = buffer.Slice(after);
                     skipping = false;
+
+                    // An overlong answer ends an authentication exchange, so the next line is read as a command again.
+                    _sasl = null;
                     close = Fail("Line too long");
                     continue;
                 }
@@ -595,8 +598,10 @@ public sealed partial class Pop3Session
     {
         Err(text);
         _errors++;
+        LogRefused(Client, text);
         if (_errors >= _options.MaxErrors)
         {
+            LogTooManyErrors(_errors, Client);
             Err("Too many errors, disconnecting");
             return true;
         }
@@ -631,6 +636,12 @@ public sealed partial class Pop3Session
 
     [LoggerMessage(EventId = 704, Level = LogLevel.Error, Message = "update failed for {User}")]
     private partial void LogUpdateFailed(Exception exception, string user);
+
+    [LoggerMessage(EventId = 705, Level = LogLevel.Information, Message = "refused: rip={Client}: {Reply}")]
+    private partial void LogRefused(string client, string reply);
+
+    [LoggerMessage(EventId = 706, Level = LogLevel.Warning, Message = "too many errors ({Errors}) from {Client}, closing")]
+    private partial void LogTooManyErrors(int errors, string client);
 
     /// <summary>One message of the session's snapshot.</summary>
     private sealed class Pop3Message(uint uid, long size, string uniqueId)

@@ -8,7 +8,7 @@ namespace Carrier.Routing.Dns;
 /// <see cref="IDnsResolver"/> over DnsClient: servers from the configuration or /etc/resolv.conf, a cache that
 /// honours TTLs, and answers mapped to <see cref="DnsStatus"/> so that only NXDOMAIN is ever permanent.
 /// </summary>
-public sealed class DnsClientResolver : IDnsResolver
+public sealed class DnsClientResolver : IDnsResolver, ITxtResolver
 {
     private const int MaxCnameHops = 8;
 
@@ -73,6 +73,17 @@ public sealed class DnsClientResolver : IDnsResolver
         }
 
         return DnsAnswer.Empty<IPAddress>(v4.Status == DnsStatus.NameError ? DnsStatus.NameError : DnsStatus.NoData);
+    }
+
+    public async Task<DnsAnswer<string>> ResolveTxtAsync(string name, CancellationToken cancellationToken)
+    {
+        var (status, records, error) = await QueryFollowingCnamesAsync(name, QueryType.TXT, cancellationToken);
+        if (status != DnsStatus.Ok)
+        {
+            return DnsAnswer.Empty<string>(status, error);
+        }
+
+        return DnsAnswer.Found<string>([.. records.OfType<TxtRecord>().Select(r => string.Concat(r.Text))]);
     }
 
     /// <summary>

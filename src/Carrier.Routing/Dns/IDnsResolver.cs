@@ -45,3 +45,10 @@ public interface IDnsResolver
     /// <summary>A and AAAA records of <paramref name="host"/> (IPv4 first), CNAMEs followed.</summary>
     Task<DnsAnswer<IPAddress>> ResolveAddressesAsync(string host, CancellationToken cancellationToken);
 }
+
+/// <summary>TXT lookups, for the sender policies published in DNS (SPF, DMARC).</summary>
+public interface ITxtResolver
+{
+    /// <summary>The TXT records of <paramref name="name"/>, each with its character-strings joined (RFC 7208 §3.3).</summary>
+    Task<DnsAnswer<string>> ResolveTxtAsync(string name, CancellationToken cancellationToken);
+}

@@ -15,11 +15,7 @@ public interface IBlobStore
     /// <summary>Cached summaries (parsed structure, computed once per blob) of the given blobs that have one.</summary>
     ValueTask<IReadOnlyDictionary<string, string>> GetSummariesAsync(IReadOnlyCollection<string> blobIds, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Caches a blob's summary; the content never changes, so neither does its summary. Being a cache, it may
-    /// be lost in a crash (readers then compute it), so implementations need not wait for it to be durable;
-    /// writes made after it never become visible before it.
-    /// </summary>
+    /// <summary>Caches a blob's summary; the content never changes, so neither does its summary.</summary>
     ValueTask SetSummaryAsync(string blobId, string summary, CancellationToken cancellationToken);
 }
 

@@ -76,7 +76,7 @@ internal sealed class EmbeddedBlobStore : IBlobStore
     }
 
     public async ValueTask SetSummaryAsync(string blobId, string summary, CancellationToken cancellationToken) =>
-        await _database.WriteCacheAsync(c => c.Execute("UPDATE blobs SET summary = @summary WHERE id = @id", ("@summary", summary), ("@id", blobId)));
+        await _database.WriteAsync(c => c.Execute("UPDATE blobs SET summary = @summary WHERE id = @id", ("@summary", summary), ("@id", blobId)));
 
     internal string PathOf(string blobId) => Path.Combine(Root, Fanout(blobId), blobId);
 
@@ -97,12 +97,17 @@ internal sealed class EmbeddedBlobStore : IBlobStore
     /// Deletes blobs nothing refers to any more, inside the caller's write; returns the files to remove once
     /// the transaction has committed.
     /// </summary>
+    /// <remarks>
+    /// A file blob still on its way in has size 0 until its commit records the size; a committed file blob is
+    /// never empty (it is larger than the inline limit). So size tells a pending file, which is kept for the
+    /// grace period, from a committed one whose last reference just went.
+    /// </remarks>
     internal List<string> CollectUnreferenced(SqliteConnection connection)
     {
         long cutoff = (_time.GetUtcNow() - PendingGrace).ToUnixMs();
         var files = new List<string>();
         using var command = connection.Command(
-            "DELETE FROM blobs WHERE refs <= 0 AND (in_file = 0 OR created_at < @cutoff) RETURNING id, in_file",
+            "DELETE FROM blobs WHERE refs <= 0 AND (in_file = 0 OR size > 0 OR created_at < @cutoff) RETURNING id, in_file",
             ("@cutoff", cutoff));
         using var reader = command.ExecuteReader();
         while (reader.Read())

@@ -13,6 +13,7 @@ internal sealed class EmbeddedBlobWriter : IBlobWriter
     private MemoryStream? _memory = new();
     private FileStream? _file;
     private bool _committed;
+    private bool _sealed;
     private bool _disposed;
 
     public EmbeddedBlobWriter(EmbeddedBlobStore store, string blobId)
@@ -30,7 +31,7 @@ internal sealed class EmbeddedBlobWriter : IBlobWriter
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_committed)
+        if (_committed || _sealed)
         {
             throw new InvalidOperationException("A committed blob is immutable.");
         }
@@ -66,7 +67,7 @@ internal sealed class EmbeddedBlobWriter : IBlobWriter
     /// <summary>Makes a file blob durable (content and directory entry); inline blobs need nothing here.</summary>
     public async ValueTask PrepareCommitAsync(CancellationToken cancellationToken)
     {
-        if (_file is null)
+        if (_file is null || _sealed)
         {
             return;
         }
@@ -80,6 +81,12 @@ internal sealed class EmbeddedBlobWriter : IBlobWriter
                 DirectorySync.Sync(directory);
             },
             cancellationToken);
+
+        // Closed before the commit: the file is opened without sharing, and readers (the queue runner, a
+        // mailbox session) may open the blob the moment the referencing transaction commits, before the
+        // writer's owner gets round to disposing it.
+        await _file.DisposeAsync();
+        _sealed = true;
     }
 
     /// <summary>Writes the blob's row inside the referencing transaction.</summary>

@@ -260,6 +260,18 @@ internal sealed class EmbeddedMailboxStore : IMailboxStore
                 return new List<long> { source, target };
             }
 
+            // A mailbox below the source may land on a name that is taken (Work/2026 onto an existing Jobs/2026).
+            if (c.Scalar(
+                    "SELECT @to || substr(name, length(@from) + 1) FROM mailboxes WHERE account_id = @account AND substr(name, 1, length(@prefix)) = @prefix " +
+                    "AND @to || substr(name, length(@from) + 1) IN (SELECT name FROM mailboxes WHERE account_id = @account) LIMIT 1",
+                    ("@account", accountId),
+                    ("@from", from),
+                    ("@to", to),
+                    ("@prefix", from + delimiter)) is string taken)
+            {
+                throw new StoreException($"Mailbox {taken} already exists.");
+            }
+
             c.Execute(
                 "UPDATE mailboxes SET name = @to || substr(name, length(@from) + 1) WHERE account_id = @account AND (name = @from OR substr(name, 1, length(@prefix)) = @prefix)",
                 ("@account", accountId),

@@ -84,23 +84,6 @@ internal sealed partial class SqliteDatabase : IAsyncDisposable
         return item.Task;
     }
 
-    /// <summary>
-    /// Runs <paramref name="work"/> in the next group commit but completes once it has run, without waiting for
-    /// the commit: for caches, whose loss in a crash costs only a recomputation. Writes queued after it are
-    /// committed in the same or a later transaction, so they never become visible before it.
-    /// </summary>
-    public Task WriteCacheAsync(Action<SqliteConnection> work)
-    {
-        var item = new WorkItem<bool>(
-            connection =>
-            {
-                work(connection);
-                return true;
-            },
-            completesBeforeCommit: true);
-        return _work.Writer.TryWrite(item) ? item.Task : Task.FromException(new ObjectDisposedException(nameof(SqliteDatabase)));
-    }
-
     public Task WriteAsync(Action<SqliteConnection> work) =>
         WriteAsync<bool>(connection =>
         {
@@ -147,10 +130,6 @@ internal sealed partial class SqliteDatabase : IAsyncDisposable
             {
                 item.Run(_writer);
                 Execute("RELEASE work;");
-                if (item.CompletesBeforeCommit)
-                {
-                    item.Complete();
-                }
             }
             catch (Exception e)
             {
@@ -213,8 +192,6 @@ internal sealed partial class SqliteDatabase : IAsyncDisposable
 
     private abstract class WorkItem
     {
-        public bool CompletesBeforeCommit { get; init; }
-
         public abstract void Run(SqliteConnection connection);
 
         public abstract void Fail(Exception exception);
@@ -222,22 +199,15 @@ internal sealed partial class SqliteDatabase : IAsyncDisposable
         public abstract void Complete();
     }
 
-    private sealed class WorkItem<T> : WorkItem
+    private sealed class WorkItem<T>(Func<SqliteConnection, T> work) : WorkItem
     {
-        private readonly Func<SqliteConnection, T> _run;
         private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _result = default!;
         private bool _failed;
 
-        public WorkItem(Func<SqliteConnection, T> work, bool completesBeforeCommit = false)
-        {
-            _run = work;
-            CompletesBeforeCommit = completesBeforeCommit;
-        }
-
         public Task<T> Task => _completion.Task;
 
-        public override void Run(SqliteConnection connection) => _result = _run(connection);
+        public override void Run(SqliteConnection connection) => _result = work(connection);
 
         public override void Fail(Exception exception)
         {

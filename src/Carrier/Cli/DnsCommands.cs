@@ -101,7 +101,30 @@ internal static class DnsCommands
             return ExitCodes.Ok;
         }));
 
-        return new Command("dns", "Look at DNS as Carrier's routing sees it: mx") { mx };
+        var recordsDomain = new Argument<string>("domain") { Description = "A local mail domain" };
+        var records = new Command("records", """
+            Print the DNS records a domain served by this server should publish, in BIND zone-file syntax:
+            MX, SPF, the DKIM keys made with 'carrier dkim generate', DMARC, MTA-STS, TLS reporting, and
+            the SRV records that let mail clients find submission and POP3 (RFC 6186).
+
+            Example:
+              carrier dns records example.org >> /etc/bind/db.example.org
+            """) { recordsDomain };
+        records.SetAction(parse => CliContext.RunAsync(() =>
+        {
+            string data = ConfigurationLoader.ResolveDataDirectory(parse.GetValue(CliContext.DataOption));
+            var settings = ConfigurationLoader.Load(data);
+            string name = parse.GetValue(recordsDomain)!.Trim().TrimEnd('.').ToLowerInvariant();
+            if (!ConfigurationValidator.IsDomainName(name))
+            {
+                throw new CliException($"'{name}' is not a domain name.", ExitCodes.Usage);
+            }
+
+            Console.Write(ZoneRecords.ForDomain(settings, name));
+            return Task.FromResult(ExitCodes.Ok);
+        }));
+
+        return new Command("dns", "Look at DNS as Carrier's routing sees it (mx), and print what to publish (records)") { mx, records };
     }
 
     private static async Task PrintAddressesAsync(DnsClientResolver dns, string host, CancellationToken cancellationToken)

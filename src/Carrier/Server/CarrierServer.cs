@@ -1,6 +1,7 @@
 using System.Text;
 using Carrier.Configuration;
 using Carrier.Delivery;
+using Carrier.Delivery.Dkim;
 using Carrier.Delivery.Local;
 using Carrier.Delivery.Remote;
 using Carrier.Directory;
@@ -266,6 +267,7 @@ public sealed class CarrierServer : IAsyncDisposable
             MaxPerDestination = delivery.MaxPerDestination,
             DeadHostTime = delivery.DeadHostTime,
             ConnectionIdleTime = delivery.ConnectionIdleTime,
+            Dkim = DkimSigning.Load(settings.DataDirectory),
         };
     }
 

@@ -53,7 +53,7 @@ public sealed partial class QueueMessageSink : IMessageSink
             ArrivedAt = envelope.ReceivedAt,
             Size = blob.Length,
             BlobId = blob.BlobId,
-            Origin = "smtp",
+            Origin = _submission is null ? "smtp" : "submission",
             Client = envelope.Session.ClientDescription,
             HeloName = envelope.Session.HeloName,
             BodyType = envelope.Parameters.Body == BodyType.EightBitMime ? "8BITMIME" : "7BIT",
