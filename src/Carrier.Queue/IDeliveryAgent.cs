@@ -16,7 +16,9 @@ public interface IDeliveryAgent
 }
 
 /// <summary>A message and the recipients due now, with a way to read its content as many times as needed.</summary>
+/// <param name="CommitWithAttempt">When set, local deliveries go here to be committed with the attempt's outcome.</param>
 public sealed record DeliveryRequest(
     QueuedMessage Message,
     IReadOnlyList<QueuedRecipient> Recipients,
-    Func<CancellationToken, ValueTask<Stream>> OpenContentAsync);
+    Func<CancellationToken, ValueTask<Stream>> OpenContentAsync,
+    AttemptAppends? CommitWithAttempt = null);

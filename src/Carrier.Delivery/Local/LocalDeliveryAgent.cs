@@ -103,7 +103,7 @@ public sealed class LocalDeliveryAgent
                     await _summaries.EnsureAsync(request.Message.BlobId, request.OpenContentAsync, cancellationToken);
                 }
 
-                await _mailboxes.AppendAsync(appends, null, cancellationToken);
+                await FileAsync(request, appends, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -129,6 +129,18 @@ public sealed class LocalDeliveryAgent
         }
 
         return result;
+    }
+
+    private async ValueTask FileAsync(DeliveryRequest request, List<AppendRequest> appends, CancellationToken cancellationToken)
+    {
+        if (request.CommitWithAttempt is { } attempt)
+        {
+            attempt.Add(appends);
+        }
+        else
+        {
+            await _mailboxes.AppendAsync(appends, null, cancellationToken);
+        }
     }
 
     /// <summary>RFC 5321 §4.4 Return-Path and the Delivered-To line that mail loops are recognised by.</summary>

@@ -117,7 +117,8 @@ public sealed partial class QueueRunner : IAsyncDisposable
     internal async Task DeliverAsync(QueueDispatch dispatch, CancellationToken cancellationToken)
     {
         var message = dispatch.Message;
-        var request = new DeliveryRequest(message, dispatch.Recipients, ct => _blobs.OpenReadAsync(message.BlobId, ct));
+        var appends = new AttemptAppends();
+        var request = new DeliveryRequest(message, dispatch.Recipients, ct => _blobs.OpenReadAsync(message.BlobId, ct), appends);
         IReadOnlyList<RecipientOutcome> outcomes;
         try
         {
@@ -171,12 +172,19 @@ public sealed partial class QueueRunner : IAsyncDisposable
         }
 
         var submissions = new List<QueueSubmission>();
+        bool removed;
         try
         {
             await AddNotificationAsync(submissions, message, failed, DsnKind.Failure, now, cancellationToken);
             await AddNotificationAsync(submissions, message, succeeded, DsnKind.Success, now, cancellationToken);
             await AddNotificationAsync(submissions, message, delayed, DsnKind.Delay, now, cancellationToken);
-            await _queue.CompleteAttemptAsync(message.Id, updates, submissions, cancellationToken);
+            removed = await _queue.CompleteAttemptAsync(message.Id, updates, submissions, appends.Requests, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Nothing of the attempt was recorded; the message stays due and is tried again.
+            LogRecordFailed(e, message.Id);
+            return;
         }
         finally
         {
@@ -192,7 +200,7 @@ public sealed partial class QueueRunner : IAsyncDisposable
             LogQueued(submission.Message.Id, submission.Message.Sender, submission.Message.Size, submission.Recipients.Count);
         }
 
-        if (dispatch.Recipients.Count == updates.Count && await _queue.GetAsync(message.Id, CancellationToken.None) is null)
+        if (removed)
         {
             LogRemoved(message.Id);
         }
@@ -279,6 +287,9 @@ public sealed partial class QueueRunner : IAsyncDisposable
 
     [LoggerMessage(EventId = 405, Level = LogLevel.Error, Message = "{QueueId}: delivery agent failed")]
     private partial void LogAgentFailed(Exception exception, string queueId);
+
+    [LoggerMessage(EventId = 407, Level = LogLevel.Error, Message = "{QueueId}: the attempt could not be recorded; it will be made again")]
+    private partial void LogRecordFailed(Exception exception, string queueId);
 
     [LoggerMessage(EventId = 406, Level = LogLevel.Error, Message = "queue: could not read due messages")]
     private partial void LogClaimFailed(Exception exception);

@@ -6,7 +6,8 @@ namespace Carrier.Store.Embedded;
 /// <summary>
 /// Blobs of the embedded store: content up to <see cref="EmbeddedStoreOptions.InlineBlobMaxBytes"/> is a row
 /// in the same transaction as the queue entry that refers to it (one fsync for both); larger content is a file
-/// under <c>blobs/</c>, fsync'd with its directory before that transaction commits.
+/// under <c>blobs/</c>, fsync'd with its directory before that transaction commits. Inline content lives in
+/// <c>blob_contents</c>, apart from the <c>blobs</c> row whose reference count changes with every use.
 /// </summary>
 internal sealed class EmbeddedBlobStore : IBlobStore
 {
@@ -33,7 +34,9 @@ internal sealed class EmbeddedBlobStore : IBlobStore
     public async ValueTask<Stream> OpenReadAsync(string blobId, CancellationToken cancellationToken)
     {
         await using var connection = _database.OpenReader();
-        await using var command = connection.Command("SELECT in_file, data FROM blobs WHERE id = @id", ("@id", blobId));
+        await using var command = connection.Command(
+            "SELECT b.in_file, c.data FROM blobs b LEFT JOIN blob_contents c ON c.id = b.id WHERE b.id = @id",
+            ("@id", blobId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {

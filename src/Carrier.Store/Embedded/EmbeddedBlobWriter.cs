@@ -95,11 +95,14 @@ internal sealed class EmbeddedBlobWriter : IBlobWriter
         if (_file is null)
         {
             connection.Execute(
-                "INSERT INTO blobs (id, size, in_file, data, refs, created_at) VALUES (@id, @size, 0, @data, 0, @now)",
+                "INSERT INTO blobs (id, size, in_file, refs, created_at) VALUES (@id, @size, 0, 0, @now)",
                 ("@id", BlobId),
                 ("@size", Length),
-                ("@data", _memory!.ToArray()),
                 ("@now", _store.Now));
+            connection.Execute(
+                "INSERT INTO blob_contents (id, data) VALUES (@id, @data)",
+                ("@id", BlobId),
+                ("@data", _memory!.ToArray()));
         }
         else
         {

@@ -7,8 +7,7 @@ namespace Carrier.Store.Embedded;
 internal sealed class EmbeddedMailboxStore : IMailboxStore
 {
     private const string MailboxColumns =
-        "b.id, b.account_id, b.name, b.uid_validity, b.uid_next, b.highest_modseq, b.special_use, b.subscribed, " +
-        "(SELECT COUNT(*) FROM messages m WHERE m.mailbox_id = b.id)";
+        "b.id, b.account_id, b.name, b.uid_validity, b.uid_next, b.highest_modseq, b.special_use, b.subscribed, b.message_count";
 
     private readonly SqliteDatabase _database;
     private readonly EmbeddedBlobStore _blobs;
@@ -76,15 +75,20 @@ internal sealed class EmbeddedMailboxStore : IMailboxStore
             return appended;
         });
         writer?.MarkCommitted();
+        PublishAppended(results);
+        return results;
+    }
+
+    /// <summary>Wakes the sessions watching mailboxes that got new messages (after the commit).</summary>
+    internal void PublishAppended(IEnumerable<AppendResult> results)
+    {
         foreach (long mailbox in results.Where(r => !r.AlreadyPresent).Select(r => r.MailboxId).Distinct())
         {
             Changes.Publish(mailbox);
         }
-
-        return results;
     }
 
-    private static AppendResult Append(SqliteConnection connection, AppendRequest request)
+    internal static AppendResult Append(SqliteConnection connection, AppendRequest request)
     {
         if (request.DeliveryKey is not null &&
             connection.Scalar("SELECT uid FROM messages WHERE delivery_key = @key", ("@key", request.DeliveryKey)) is long existing)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Carrier.Store.Blobs;
+using Carrier.Store.Mailboxes;
 using Carrier.Store.Queue;
 using Microsoft.Data.Sqlite;
 
@@ -19,12 +20,14 @@ internal sealed class EmbeddedQueueStore : IQueueStore
 
     private readonly SqliteDatabase _database;
     private readonly EmbeddedBlobStore _blobs;
+    private readonly EmbeddedMailboxStore _mailboxes;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _claims = new();
 
-    public EmbeddedQueueStore(SqliteDatabase database, EmbeddedBlobStore blobs)
+    public EmbeddedQueueStore(SqliteDatabase database, EmbeddedBlobStore blobs, EmbeddedMailboxStore mailboxes)
     {
         _database = database;
         _blobs = blobs;
+        _mailboxes = mailboxes;
     }
 
     public async ValueTask EnqueueAsync(QueuedMessage message, IReadOnlyList<QueuedRecipient> recipients, IBlobWriter content, CancellationToken cancellationToken)
@@ -99,7 +102,7 @@ internal sealed class EmbeddedQueueStore : IQueueStore
     private bool TryRenewExpired(string id, DateTimeOffset now, TimeSpan lease) =>
         _claims.TryGetValue(id, out var until) && until <= now && _claims.TryUpdate(id, now + lease, until);
 
-    public async ValueTask CompleteAttemptAsync(string messageId, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<QueueSubmission> submissions, CancellationToken cancellationToken)
+    public async ValueTask<bool> CompleteAttemptAsync(string messageId, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<QueueSubmission> submissions, IReadOnlyList<AppendRequest> appends, CancellationToken cancellationToken)
     {
         var writers = submissions.Where(s => s.Content is not null).Select(s => EmbeddedBlobStore.Own(s.Content!)).ToList();
         foreach (var writer in writers)
@@ -109,8 +112,11 @@ internal sealed class EmbeddedQueueStore : IQueueStore
 
         try
         {
-            var unreferenced = await _database.WriteAsync(connection =>
+            var (removed, unreferenced, filed) = await _database.WriteAsync(connection =>
             {
+                // One commit for the mailbox and the queue: a delivery costs one fsync instead of two, and the
+                // delivery key still makes a repeated attempt (after a crash before this commit) a no-op.
+                var filed = appends.Select(a => EmbeddedMailboxStore.Append(connection, a)).ToList();
                 foreach (var update in updates)
                 {
                     connection.Execute(
@@ -142,10 +148,10 @@ internal sealed class EmbeddedQueueStore : IQueueStore
                     Insert(connection, submission.Message, submission.Recipients);
                 }
 
-                connection.Execute(
+                int finished = connection.Execute(
                     "DELETE FROM queue_messages WHERE id = @id AND NOT EXISTS (SELECT 1 FROM queue_recipients WHERE message_id = @id AND state < 2)",
                     ("@id", messageId));
-                return _blobs.CollectUnreferenced(connection);
+                return (finished > 0, _blobs.CollectUnreferenced(connection), filed);
             });
             foreach (var writer in writers)
             {
@@ -153,6 +159,8 @@ internal sealed class EmbeddedQueueStore : IQueueStore
             }
 
             EmbeddedBlobStore.DeleteFiles(unreferenced);
+            _mailboxes.PublishAppended(filed);
+            return removed;
         }
         finally
         {

@@ -30,8 +30,9 @@ public sealed class EmbeddedStore : ICarrierStore
     {
         _database = database;
         Blobs = blobs;
-        Queue = new EmbeddedQueueStore(database, blobs);
-        Mailboxes = new EmbeddedMailboxStore(database, blobs, time);
+        var mailboxes = new EmbeddedMailboxStore(database, blobs, time);
+        Mailboxes = mailboxes;
+        Queue = new EmbeddedQueueStore(database, blobs, mailboxes);
         Accounts = new EmbeddedAccountStore(database, blobs, time);
     }
 

@@ -19,6 +19,7 @@ internal static partial class Schema
         new(1, "initial schema: directory, mailboxes, messages, blobs, queue", V1),
         new(2, "queue: remember that a recipient's sender was told of the delay", V2),
         new(3, "mailboxes: expunge records for QRESYNC, message summaries, MODSEQ index", V3),
+        new(4, "mailboxes keep their message count; inline blob content apart from reference counts", V4),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;
@@ -60,6 +61,25 @@ internal static partial class Schema
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "store: {Path} upgraded to schema version {Version} ({Description})")]
     private static partial void LogMigrated(ILogger logger, string path, int version, string description);
+
+    // Counting a mailbox's messages on every open made delivery slow down as the mailbox grew; triggers keep
+    // the count instead. Inline content moves to its own table because a reference-count or summary update
+    // rewrote the whole row, content and overflow pages included; the content itself never changes.
+    private const string V4 = """
+        ALTER TABLE mailboxes ADD COLUMN message_count INTEGER NOT NULL DEFAULT 0;
+        UPDATE mailboxes SET message_count = (SELECT COUNT(*) FROM messages m WHERE m.mailbox_id = mailboxes.id);
+        CREATE TRIGGER messages_count_insert AFTER INSERT ON messages
+        BEGIN UPDATE mailboxes SET message_count = message_count + 1 WHERE id = NEW.mailbox_id; END;
+        CREATE TRIGGER messages_count_delete AFTER DELETE ON messages
+        BEGIN UPDATE mailboxes SET message_count = message_count - 1 WHERE id = OLD.mailbox_id; END;
+
+        CREATE TABLE blob_contents (
+            id   TEXT PRIMARY KEY REFERENCES blobs (id) ON DELETE CASCADE,
+            data BLOB NOT NULL
+        );
+        INSERT INTO blob_contents (id, data) SELECT id, COALESCE(data, x'') FROM blobs WHERE in_file = 0;
+        ALTER TABLE blobs DROP COLUMN data;
+        """;
 
     private const string V3 = """
         CREATE TABLE expunged (

@@ -1,4 +1,5 @@
 using Carrier.Store.Blobs;
+using Carrier.Store.Mailboxes;
 
 namespace Carrier.Store.Queue;
 
@@ -20,10 +21,12 @@ public interface IQueueStore
     ValueTask<IReadOnlyList<QueueDispatch>> ClaimDueAsync(DateTimeOffset now, int maxMessages, TimeSpan lease, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Records the outcome of an attempt, releases the claim, inserts <paramref name="submissions"/>
-    /// (bounces, forwards) and removes the message once every recipient is final, all in one transaction.
+    /// Records the outcome of an attempt, releases the claim, files <paramref name="appends"/> (local
+    /// deliveries) into their mailboxes, inserts <paramref name="submissions"/> (bounces, forwards) and removes
+    /// the message once every recipient is final, all in one transaction: either the attempt happened, or
+    /// none of it did. Returns true when the message left the queue.
     /// </summary>
-    ValueTask CompleteAttemptAsync(string messageId, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<QueueSubmission> submissions, CancellationToken cancellationToken);
+    ValueTask<bool> CompleteAttemptAsync(string messageId, IReadOnlyList<RecipientUpdate> updates, IReadOnlyList<QueueSubmission> submissions, IReadOnlyList<AppendRequest> appends, CancellationToken cancellationToken);
 
     /// <summary>Clears every claim; called at start-up by the only process that delivers from this store.</summary>
     ValueTask ReleaseAllClaimsAsync(CancellationToken cancellationToken);

@@ -70,6 +70,7 @@ public abstract class QueueStoreContract : StoreContract
                 new RecipientUpdate(2, RecipientState.Bounced, 1, now, now, "550 5.1.1 unknown", "5.1.1", "mx.example.net[192.0.2.1]:25"),
             ],
             [],
+            [],
             None);
 
         var entry = (await Store.Queue.GetAsync(message.Id, None))!;
@@ -83,7 +84,7 @@ public abstract class QueueStoreContract : StoreContract
         var again = Assert.Single(await Store.Queue.ClaimDueAsync(retry, 10, Lease, None));
         Assert.Equal(["deferred@example.net"], again.Recipients.Select(r => r.Address));
 
-        await Store.Queue.CompleteAttemptAsync(message.Id, [new RecipientUpdate(1, RecipientState.Delivered, 2, retry, retry, "250 Ok", "2.0.0", "mx.example.net[192.0.2.1]:25")], [], None);
+        await Store.Queue.CompleteAttemptAsync(message.Id, [new RecipientUpdate(1, RecipientState.Delivered, 2, retry, retry, "250 Ok", "2.0.0", "mx.example.net[192.0.2.1]:25")], [], [], None);
         Assert.Null(await Store.Queue.GetAsync(message.Id, None));
         Assert.Null(await Store.Queue.NextDueAsync(None));
         await Assert.ThrowsAsync<StoreException>(async () => await Store.Blobs.OpenReadAsync(message.BlobId, None));
@@ -100,6 +101,7 @@ public abstract class QueueStoreContract : StoreContract
             message.Id,
             [new RecipientUpdate(0, RecipientState.Bounced, 1, now, now, "550 5.1.1 unknown", "5.1.1", "mx.example.net[192.0.2.1]:25")],
             [new QueueSubmission(bounceMessage, [Recipient(0, "sender@example.org")], bounce)],
+            [],
             None);
 
         var queue = await Store.Queue.ListAsync(None);
@@ -150,7 +152,7 @@ public abstract class QueueStoreContract : StoreContract
         foreach (var id in new[] { one.Id, two.Id })
         {
             await Store.Queue.ClaimDueAsync(now, 10, Lease, None);
-            await Store.Queue.CompleteAttemptAsync(id, [new RecipientUpdate(0, RecipientState.Deferred, 1, now + TimeSpan.FromHours(1), now, "451 later", "4.0.0", "x")], [], None);
+            await Store.Queue.CompleteAttemptAsync(id, [new RecipientUpdate(0, RecipientState.Deferred, 1, now + TimeSpan.FromHours(1), now, "451 later", "4.0.0", "x")], [], [], None);
         }
 
         Assert.Empty(await Store.Queue.ClaimDueAsync(now, 10, Lease, None));

@@ -31,6 +31,7 @@ public sealed class SchemaMigrationTests : IDisposable
     {
         [1] = VersionOneRows(),
         [2] = [.. VersionOneRows(), "UPDATE queue_recipients SET delay_warned = 1"],
+        [3] = [.. VersionOneRows(), "UPDATE queue_recipients SET delay_warned = 1", $"UPDATE blobs SET summary = 'old summary' WHERE id = '{BlobId}'"],
     };
 
     /// <summary>SHA-256 of each released migration's SQL: a released migration is never edited, a change is a new one.</summary>
@@ -39,6 +40,7 @@ public sealed class SchemaMigrationTests : IDisposable
         [1] = "B747D766E9161981160C58AD24DD0D4308EFA5A190EA8B8B855B0AA26C4E2C0B",
         [2] = "533A78CD6434E12A08A4EE9F64EE65234D6C36FBEEA20F184A516DC942DE449D",
         [3] = "9EFC300944181035990E697D17BBFF31743E08264B9864308706AD2AE72DAC16",
+        [4] = "AE93B944062840221C86BD4E5B9AC52B9D6860037DDB55B4BA5D49BCA23CAD33",
     };
 
     private readonly TempDirectory _directory = new("schema");
