@@ -28,7 +28,7 @@ public sealed class LocalDeliveryAgent
     private readonly TimeProvider _time;
     private readonly SummaryCache? _summaries;
 
-    /// <param name="summaries">When given, each delivered blob gets its reader summary computed once, at delivery.</param>
+    /// <param name="summaries">When given, each delivered blob gets its reader summary computed once, just after delivery.</param>
     public LocalDeliveryAgent(MailDirectory directory, IMailboxStore mailboxes, IForwarder forwarder, TimeProvider time, SummaryCache? summaries = null)
     {
         _directory = directory;
@@ -97,13 +97,10 @@ public sealed class LocalDeliveryAgent
         {
             try
             {
-                // Before the append, so that a reader who sees the message finds its summary too.
-                if (_summaries is not null)
-                {
-                    await _summaries.EnsureAsync(request.Message.BlobId, request.OpenContentAsync, cancellationToken);
-                }
-
                 await FileAsync(request, appends, cancellationToken);
+
+                // After the delivery is recorded, off its path: the parse never delays the next message.
+                _summaries?.Request(request.Message.BlobId);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -33,15 +33,17 @@ public sealed class CarrierServer : IAsyncDisposable
 {
     private readonly DataDirectoryLock _lock;
     private readonly RemoteDeliveryAgent _remote;
+    private readonly SummaryCache _summaries;
     private readonly Heartbeat _heartbeat;
     private readonly Dictionary<string, ConnectionListener> _listeners;
     private readonly TimeSpan _shutdownGrace;
     private bool _stopped;
 
-    private CarrierServer(DataDirectoryLock directoryLock, ICarrierStore store, MailDirectory directory, QueueRunner runner, RemoteDeliveryAgent remote, Heartbeat heartbeat, Dictionary<string, ConnectionListener> listeners, TimeSpan shutdownGrace)
+    private CarrierServer(DataDirectoryLock directoryLock, ICarrierStore store, MailDirectory directory, QueueRunner runner, RemoteDeliveryAgent remote, SummaryCache summaries, Heartbeat heartbeat, Dictionary<string, ConnectionListener> listeners, TimeSpan shutdownGrace)
     {
         _lock = directoryLock;
         _remote = remote;
+        _summaries = summaries;
         Store = store;
         Directory = directory;
         Runner = runner;
@@ -71,6 +73,7 @@ public sealed class CarrierServer : IAsyncDisposable
         var directoryLock = DataDirectoryLock.Acquire(settings.DataDirectory);
         EmbeddedStore? store = null;
         RemoteDeliveryAgent? remote = null;
+        SummaryCache? summaries = null;
         var heartbeat = new Heartbeat(time);
         var listeners = new Dictionary<string, ConnectionListener>();
         try
@@ -83,7 +86,7 @@ public sealed class CarrierServer : IAsyncDisposable
             var directory = CreateDirectory(settings, store, time);
             var classifier = new DomainClassifier(directory);
             var intake = new MessageIntake(store.Queue, store.Blobs, time, loggers.CreateLogger("queue"));
-            var summaries = new SummaryCache(store.Blobs, new ImapMessageSummarizer(), loggers.CreateLogger("delivery"));
+            summaries = new SummaryCache(store.Blobs, new ImapMessageSummarizer(), loggers.CreateLogger("delivery"));
             var local = new LocalDeliveryAgent(directory, store.Mailboxes, new QueueForwarder(intake, time), time, summaries);
             remote = new RemoteDeliveryAgent(CreateMxRouter(settings), RemoteOptions(settings), time, loggers.CreateLogger("smtp"));
             var router = new DeliveryRouter(classifier, local, remote, options.Limits.MaxHops);
@@ -201,7 +204,7 @@ public sealed class CarrierServer : IAsyncDisposable
             Listen("imaps", "Imaps:Listen", settings.Parsed.ImapsListen, imapHandler, imapRefusal, tls);
 
             runner.Start();
-            return new CarrierServer(directoryLock, store, directory, runner, remote, heartbeat, listeners, options.Timeouts.ShutdownGrace);
+            return new CarrierServer(directoryLock, store, directory, runner, remote, summaries, heartbeat, listeners, options.Timeouts.ShutdownGrace);
         }
         catch
         {
@@ -211,6 +214,7 @@ public sealed class CarrierServer : IAsyncDisposable
             }
 
             remote?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            summaries?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             store?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             heartbeat.Dispose();
             directoryLock.Dispose();
@@ -310,6 +314,7 @@ public sealed class CarrierServer : IAsyncDisposable
         _stopped = true;
         await Task.WhenAll(_listeners.Values.Select(l => l.StopAsync(_shutdownGrace)));
         await Runner.StopAsync();
+        await _summaries.DisposeAsync();
         await _remote.DisposeAsync();
         await Store.DisposeAsync();
         _heartbeat.Dispose();

@@ -21,7 +21,14 @@ public sealed class SummaryAtDeliveryTests
         }
 
         var messages = await carrier.WaitForMessagesAsync("alice@local.test", 1);
-        var summaries = await carrier.Server.Store.Blobs.GetSummariesAsync([messages[0].BlobId], CancellationToken.None);
+
+        // The summary is computed just after delivery, off the delivery's path.
+        IReadOnlyDictionary<string, string> summaries = new Dictionary<string, string>();
+        for (int i = 0; i < 100 && summaries.Count == 0; i++)
+        {
+            await Task.Delay(50);
+            summaries = await carrier.Server.Store.Blobs.GetSummariesAsync([messages[0].BlobId], CancellationToken.None);
+        }
 
         var summary = MessageSummary.FromStoredForm(summaries[messages[0].BlobId]);
         Assert.NotNull(summary);
