@@ -81,7 +81,8 @@ PIDS+=($!)
 # --- the sink ---------------------------------------------------------------------------------------------
 chown postfix "$SINK_DUMPS"
 ip netns exec "$NS" smtp-sink -u postfix -h sink.bench.test -d "$SINK_DUMPS/msg." "$SINK_IP:25" 256 > "$WORK/sink.log" 2>&1 &
-PIDS+=($!)
+SINK_PID=$!
+PIDS+=($SINK_PID)
 wait_port "$SINK_IP" 25 smtp-sink
 
 # --- Carrier ----------------------------------------------------------------------------------------------
@@ -139,6 +140,22 @@ MESSAGES=$MESSAGES_SAVED
 read -r carrier_accept carrier_total < <(run carrier "$CARRIER_IP")
 read -r postfix_accept postfix_total < <(run postfix "$POSTFIX_IP")
 
+# Latency per message: our own source stamps each message and our own sink times its arrival (the same
+# wall clock), at a pace both MTAs sustain. smtp-sink is replaced by the timing sink for this part.
+latency() { # name address
+  inside /usr/bin/python3 "$ROOT/bench/lib/relay_latency.py" sink "$SINK_IP" "$LATENCY_MESSAGES" "$WORK/arrivals-$1.json" > "$WORK/latency-sink-$1.log" 2>&1 &
+  local sink=$!
+  wait_port "$SINK_IP" 25 "the timing sink"
+  inside /usr/bin/python3 "$ROOT/bench/lib/relay_latency.py" send "$2" "$LATENCY_MESSAGES" "$SESSIONS" "$SIZE" "$LATENCY_RATE" "$WORK/latency-$1.json"
+  wait "$sink"   # it exits by itself once every message has arrived
+  /usr/bin/python3 "$ROOT/bench/lib/relay_latency.py" analyse "$WORK/latency-$1.json" "$WORK/arrivals-$1.json"
+}
+LATENCY_MESSAGES=$(( MESSAGES < 600 ? MESSAGES : 600 ))
+LATENCY_RATE=${LATENCY_RATE:-20}   # messages per second, well under both MTAs' throughput here
+kill -TERM "$SINK_PID"; wait "$SINK_PID" 2>/dev/null || true
+read -r carrier_p50 carrier_p99 carrier_max < <(latency carrier "$CARRIER_IP")
+read -r postfix_p50 postfix_p99 postfix_max < <(latency postfix "$POSTFIX_IP")
+
 rate() { awk -v n="$MESSAGES" -v t="$1" 'BEGIN { printf "%.1f", n / t }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 carrier_rate=$(rate "$carrier_total"); postfix_rate=$(rate "$postfix_total")
@@ -149,4 +166,10 @@ machine: $(nproc) cores, $(uname -sr); $(dotnet --version | sed 's/^/.NET SDK /'
 Carrier               $(printf '%12.2f %16.2f %23s' "$carrier_accept" "$carrier_total" "$carrier_rate")
 Postfix               $(printf '%12.2f %16.2f %23s' "$postfix_accept" "$postfix_total" "$postfix_rate")
 Carrier / Postfix     throughput x$(ratio "$carrier_rate" "$postfix_rate"), end-to-end time x$(ratio "$carrier_total" "$postfix_total")
+
+end-to-end latency per message ($LATENCY_MESSAGES messages paced at $LATENCY_RATE/s over $SESSIONS smtplib sessions; ms from MAIL to arrival at the sink)
+                      p50        p99        max
+Carrier               $(printf '%-10s %-10s %s' "$carrier_p50" "$carrier_p99" "$carrier_max")
+Postfix               $(printf '%-10s %-10s %s' "$postfix_p50" "$postfix_p99" "$postfix_max")
+Carrier / Postfix     p50 x$(ratio "$carrier_p50" "$postfix_p50"), p99 x$(ratio "$carrier_p99" "$postfix_p99")
 REPORT
