@@ -97,7 +97,7 @@ public sealed class CarrierServer : IAsyncDisposable
             var timeouts = new ConnectionTimeouts(options.Timeouts.Idle, options.Timeouts.Session);
 
             // Each listener binds its endpoints now, so a port in use stops start-up with the key to change.
-            ConnectionListener? Listen(string name, string key, IReadOnlyList<ListenEndpoint> endpoints, IConnectionHandler handler, string refusal, Func<System.Net.Security.SslServerAuthenticationOptions?>? implicitTls)
+            ConnectionListener? Listen(string name, string key, IReadOnlyList<ListenEndpoint> endpoints, IConnectionHandler handler, string refusal, Func<System.Net.Security.SslServerAuthenticationOptions?>? implicitTls, ConnectionTimeouts? ownTimeouts = null)
             {
                 if (endpoints.Count == 0)
                 {
@@ -111,7 +111,7 @@ public sealed class CarrierServer : IAsyncDisposable
                         ConfigurationKey = key,
                         Endpoints = endpoints,
                         Handler = handler,
-                        Timeouts = timeouts,
+                        Timeouts = ownTimeouts ?? timeouts,
                         TooManyConnectionsReply = Encoding.ASCII.GetBytes(refusal),
                         ImplicitTls = implicitTls,
                     },
@@ -200,8 +200,12 @@ public sealed class CarrierServer : IAsyncDisposable
             };
             var imapHandler = new ImapConnectionHandler(imapOptions, directory, store.Mailboxes, store.Blobs, time, imapLogger);
             const string imapRefusal = "* BYE [UNAVAILABLE] Too many connections, try again later\r\n";
-            Listen("imap", "Imap:Listen", settings.ImapListen, imapHandler, imapRefusal, null);
-            Listen("imaps", "Imaps:Listen", settings.Parsed.ImapsListen, imapHandler, imapRefusal, tls);
+
+            // Mail clients keep an IMAP connection open for IDLE as long as they run (RFC 2177 asks them to renew
+            // it every 29 minutes): the session limit would only make them reconnect, so it does not apply.
+            var imapTimeouts = timeouts with { Session = Timeout.InfiniteTimeSpan };
+            Listen("imap", "Imap:Listen", settings.ImapListen, imapHandler, imapRefusal, null, imapTimeouts);
+            Listen("imaps", "Imaps:Listen", settings.Parsed.ImapsListen, imapHandler, imapRefusal, tls, imapTimeouts);
 
             runner.Start();
             return new CarrierServer(directoryLock, store, directory, runner, remote, summaries, heartbeat, listeners, options.Timeouts.ShutdownGrace);
