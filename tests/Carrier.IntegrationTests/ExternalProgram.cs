@@ -10,8 +10,11 @@ internal static class ExternalProgram
         public override string ToString() => $"exit {ExitCode}\nstdout:\n{Output}\nstderr:\n{Error}";
     }
 
-    /// <summary>Runs <paramref name="program"/>; a run that exceeds <paramref name="timeout"/> is killed (its whole process tree) and fails the test.</summary>
-    public static async Task<Result> RunAsync(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    /// <summary>
+    /// Runs <paramref name="program"/> with <paramref name="input"/> on its standard input (none when null); a run
+    /// that exceeds <paramref name="timeout"/> is killed (its whole process tree) and fails the test.
+    /// </summary>
+    public static async Task<Result> RunAsync(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null, string? input = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -31,9 +34,14 @@ internal static class ExternalProgram
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
-        process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+        }
+
+        process.StandardInput.Close();
         using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         try
         {

@@ -50,10 +50,10 @@ public sealed class DkimSigning
     }
 
     /// <summary>The content with DKIM-Signature fields in front, or null when the author's domain has no key.</summary>
-    public byte[]? Sign(ReadOnlyMemory<byte> content)
+    public byte[]? Sign(byte[] content)
     {
         MimeMessage message;
-        using (var input = new MemoryStream(content.ToArray(), writable: false))
+        using (var input = new MemoryStream(content, writable: false))
         {
             message = MimeMessage.Load(input);
         }
@@ -77,7 +77,7 @@ public sealed class DkimSigning
         byte[] signature = Encoding.ASCII.GetBytes(prefix.ToString());
         var signed = new byte[signature.Length + content.Length];
         signature.CopyTo(signed, 0);
-        content.Span.CopyTo(signed.AsSpan(signature.Length));
+        content.CopyTo(signed, signature.Length);
         return signed;
     }
 

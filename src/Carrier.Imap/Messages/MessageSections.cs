@@ -14,19 +14,44 @@ public static class MessageSections
     };
 
     /// <summary>The section's octets as stored; empty when the message has no such part.</summary>
-    public static async ValueTask<byte[]> ExtractAsync(Stream message, SectionSpec section, CancellationToken cancellationToken)
+    public static async ValueTask<byte[]> ExtractAsync(Stream message, SectionSpec section, CancellationToken cancellationToken) =>
+        Extract(await ReadAllAsync(message, cancellationToken).ConfigureAwait(false), section);
+
+    /// <summary>
+    /// The section's octets from a message already in memory. The top-level header and its fields, what mail
+    /// clients fetch for every message they list, are cut at the blank line without parsing the MIME structure.
+    /// </summary>
+    public static byte[] Extract(ReadOnlyMemory<byte> message, SectionSpec section)
     {
-        var layout = await MessageLayout.LoadAsync(message, cancellationToken).ConfigureAwait(false);
-        return Extract(layout, section);
+        if (section.Part.Count == 0)
+        {
+            switch (section.Text)
+            {
+                case SectionText.Full:
+                    return message.ToArray();
+                case SectionText.Header:
+                    return message[..HeaderLength(message.Span)].ToArray();
+                case SectionText.HeaderFields:
+                    return SelectFields(message.Span[..HeaderLength(message.Span)], section.Fields, include: true);
+                case SectionText.HeaderFieldsNot:
+                    return SelectFields(message.Span[..HeaderLength(message.Span)], section.Fields, include: false);
+            }
+        }
+
+        return Extract(MessageLayout.Parse(message), section);
     }
 
     /// <summary>
     /// The section with its content transfer encoding undone (RFC 3516); null when the encoding is one this
     /// server does not know, which IMAP answers with NO [UNKNOWN-CTE].
     /// </summary>
-    public static async ValueTask<byte[]?> DecodeBinaryAsync(Stream message, SectionSpec section, CancellationToken cancellationToken)
+    public static async ValueTask<byte[]?> DecodeBinaryAsync(Stream message, SectionSpec section, CancellationToken cancellationToken) =>
+        await DecodeBinaryAsync(await ReadAllAsync(message, cancellationToken).ConfigureAwait(false), section, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc cref="DecodeBinaryAsync(Stream, SectionSpec, CancellationToken)"/>
+    public static async ValueTask<byte[]?> DecodeBinaryAsync(ReadOnlyMemory<byte> message, SectionSpec section, CancellationToken cancellationToken)
     {
-        var layout = await MessageLayout.LoadAsync(message, cancellationToken).ConfigureAwait(false);
+        var layout = MessageLayout.Parse(message);
         if (section.Part.Count == 0 || section.Text != SectionText.Full)
         {
             return Extract(layout, section);
@@ -86,6 +111,26 @@ public static class MessageSections
             SectionText.HeaderFieldsNot => SelectFields(header.Span, section.Fields, include: false),
             _ => layout.Slice(extent.Begin, extent.End).ToArray(),
         };
+    }
+
+    /// <summary>A stored message in memory; messages are bounded by the server's size limit.</summary>
+    private static async ValueTask<ReadOnlyMemory<byte>> ReadAllAsync(Stream message, CancellationToken cancellationToken)
+    {
+        var buffer = new MemoryStream();
+        await message.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    /// <summary>Octets up to and including the blank line that ends the header; all of them when there is none.</summary>
+    private static int HeaderLength(ReadOnlySpan<byte> message)
+    {
+        if (message.StartsWith("\r\n"u8))
+        {
+            return 2;
+        }
+
+        int end = message.IndexOf("\r\n\r\n"u8);
+        return end < 0 ? message.Length : end + 4;
     }
 
     /// <summary>The header fields named (or all others), each with its continuation lines, then the blank line.</summary>

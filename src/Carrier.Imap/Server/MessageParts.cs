@@ -10,20 +10,14 @@ internal static class MessageParts
 {
     public static bool IsValidSection(string section) => SectionSpec.TryParse(section, out _);
 
-    public static async ValueTask<byte[]> ExtractAsync(byte[] message, string section, CancellationToken cancellationToken)
+    public static ValueTask<byte[]> ExtractAsync(byte[] message, string section, CancellationToken cancellationToken)
     {
         if (!SectionSpec.TryParse(section, out var spec))
         {
-            return [];
+            return ValueTask.FromResult<byte[]>([]);
         }
 
-        if (spec == SectionSpec.Whole)
-        {
-            return message;
-        }
-
-        using var stream = new MemoryStream(message, writable: false);
-        return await MessageSections.ExtractAsync(stream, spec, cancellationToken);
+        return ValueTask.FromResult(spec == SectionSpec.Whole ? message : MessageSections.Extract(message, spec));
     }
 
     public static async ValueTask<byte[]?> DecodeBinaryAsync(byte[] message, string section, CancellationToken cancellationToken)
@@ -33,8 +27,7 @@ internal static class MessageParts
             return [];
         }
 
-        using var stream = new MemoryStream(message, writable: false);
-        return await MessageSections.DecodeBinaryAsync(stream, spec, cancellationToken);
+        return await MessageSections.DecodeBinaryAsync(message, spec, cancellationToken);
     }
 
     public static async ValueTask<MessageSearchText> LoadSearchTextAsync(byte[] message, CancellationToken cancellationToken)

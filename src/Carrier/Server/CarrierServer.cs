@@ -178,7 +178,7 @@ public sealed class CarrierServer : IAsyncDisposable
                 Hostname = settings.Hostname,
                 MaxErrors = options.Limits.ErrorsPerSession,
                 StartTls = tls,
-                AllowPlaintextAuth = options.Auth.PlaintextWithoutTls == PlaintextAuth.Always,
+                AllowPlaintextAuth = false, // PlaintextAuthAllowed below decides, per client address
                 PlaintextAuthAllowed = plaintextAllowed,
                 Guard = guard,
             };
@@ -194,7 +194,7 @@ public sealed class CarrierServer : IAsyncDisposable
                 MaxErrors = options.Limits.ErrorsPerSession,
                 MaxMessageSize = options.Limits.MessageSizeBytes,
                 StartTls = tls,
-                AllowPlaintextAuth = options.Auth.PlaintextWithoutTls == PlaintextAuth.Always,
+                AllowPlaintextAuth = false, // PlaintextAuthAllowed below decides, per client address
                 PlaintextAuthAllowed = plaintextAllowed,
                 Guard = guard,
             };

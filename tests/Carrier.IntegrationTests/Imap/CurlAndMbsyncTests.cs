@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Carrier.IntegrationTests.Submission;
 using Carrier.Store.Mailboxes;
 using Carrier.Testing;
 
@@ -11,8 +10,8 @@ public sealed class CurlAndMbsyncTests : Pop3TestServer
 {
     private string ImapUrl => $"imap://127.0.0.1:{Carrier.ImapPort.ToString(CultureInfo.InvariantCulture)}/";
 
-    private static Task<ExternalTool.Result> CurlAsync(params string[] arguments) =>
-        ExternalTool.RunAsync("/usr/bin/curl", ["-sS", "--max-time", "20", "-u", $"{Alice}:{Password}", .. arguments]);
+    private static Task<ExternalProgram.Result> CurlAsync(params string[] arguments) =>
+        ExternalProgram.RunAsync("/usr/bin/curl", ["-sS", "--max-time", "20", "-u", $"{Alice}:{Password}", .. arguments]);
 
     [Fact]
     public async Task Curl_lists_mailboxes_searches_and_fetches_a_message_by_uid()
@@ -21,25 +20,25 @@ public sealed class CurlAndMbsyncTests : Pop3TestServer
         var inbox = await InboxAsync();
 
         var list = await CurlAsync(ImapUrl);
-        Assert.True(list.ExitCode == 0, list.Transcript);
+        Assert.True(list.ExitCode == 0, list.ToString());
         foreach (string name in new[] { "INBOX", "Sent", "Drafts", "Trash", "Junk", "Archive" })
         {
             Assert.Contains($" \"/\" {name}", list.Output, StringComparison.Ordinal);
         }
 
         var search = await CurlAsync(ImapUrl + "INBOX?SUBJECT%20%22imap%20two%22");
-        Assert.True(search.ExitCode == 0, search.Transcript);
+        Assert.True(search.ExitCode == 0, search.ToString());
         Assert.Equal("* SEARCH 2", search.Output.Trim());
 
         var fetch = await CurlAsync($"{ImapUrl}INBOX;UID={inbox[1].Uid.ToString(CultureInfo.InvariantCulture)}");
-        Assert.True(fetch.ExitCode == 0, fetch.Transcript);
+        Assert.True(fetch.ExitCode == 0, fetch.ToString());
         Assert.Equal(Encoding.UTF8.GetString(Stored[1]), fetch.Output);
     }
 
     [Fact]
     public async Task Curl_reports_a_wrong_password()
     {
-        var result = await ExternalTool.RunAsync("/usr/bin/curl", ["-sS", "--max-time", "20", "-u", $"{Alice}:wrong", ImapUrl]);
+        var result = await ExternalProgram.RunAsync("/usr/bin/curl", ["-sS", "--max-time", "20", "-u", $"{Alice}:wrong", ImapUrl]);
 
         Assert.Equal(67, result.ExitCode);
     }
@@ -79,8 +78,8 @@ public sealed class CurlAndMbsyncTests : Pop3TestServer
 
             """);
 
-        var first = await ExternalTool.RunAsync("/usr/bin/mbsync", ["-c", config, "-a"]);
-        Assert.True(first.ExitCode == 0, first.Transcript);
+        var first = await ExternalProgram.RunAsync("/usr/bin/mbsync", ["-c", config, "-a"]);
+        Assert.True(first.ExitCode == 0, first.ToString());
         var pulled = LocalMessages(Path.Combine(maildir, "INBOX"));
         Assert.Equal(2, pulled.Count);
         Assert.Contains(pulled, m => m.Contains("Subject: mbsync one", StringComparison.Ordinal));
@@ -92,8 +91,8 @@ public sealed class CurlAndMbsyncTests : Pop3TestServer
         await File.WriteAllTextAsync(
             Path.Combine(archive, "new", "1700000000.local.host"),
             "From: alice@local.test\r\nTo: alice@local.test\r\nSubject: filed locally\r\nDate: Wed, 2 Dec 2026 03:00:00 +0000\r\n\r\nkept for later\r\n");
-        var second = await ExternalTool.RunAsync("/usr/bin/mbsync", ["-c", config, "-a"]);
-        Assert.True(second.ExitCode == 0, second.Transcript);
+        var second = await ExternalProgram.RunAsync("/usr/bin/mbsync", ["-c", config, "-a"]);
+        Assert.True(second.ExitCode == 0, second.ToString());
 
         var archived = await Carrier.Server.Store.Mailboxes.ListMessagesAsync((await Carrier.MailboxAsync(Alice, "Archive")).Id, CancellationToken.None);
         var message = Assert.Single(archived);

@@ -104,9 +104,9 @@ public sealed class SubmissionClientTests : IAsyncLifetime
         string file = Path.Combine(_carrier.DataDirectory, "send.py");
         await File.WriteAllTextAsync(file, script);
 
-        var result = await ExternalTool.RunAsync("/usr/bin/python3", [file, _carrier.SubmissionPort.ToString(System.Globalization.CultureInfo.InvariantCulture), CertificateFile, Password]);
+        var result = await ExternalProgram.RunAsync("/usr/bin/python3", [file, _carrier.SubmissionPort.ToString(System.Globalization.CultureInfo.InvariantCulture), CertificateFile, Password]);
 
-        Assert.True(result.ExitCode == 0, result.Transcript);
+        Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("refused: {}", result.Output, StringComparison.Ordinal);
         var received = await ReceivedByBobAsync(1, "from smtplib");
         Assert.Contains("Hello from Python.", received.TextBody, StringComparison.Ordinal);
@@ -115,7 +115,7 @@ public sealed class SubmissionClientTests : IAsyncLifetime
     [Fact]
     public async Task Swaks_submits_with_tls_and_auth()
     {
-        var result = await ExternalTool.RunAsync("swaks",
+        var result = await ExternalProgram.RunAsync("swaks",
         [
             "--server", $"127.0.0.1:{_carrier.SubmissionPort}", "--tls", "--auth", "PLAIN",
             "--auth-user", "alice@local.test", "--auth-password", Password,
@@ -123,7 +123,7 @@ public sealed class SubmissionClientTests : IAsyncLifetime
             "--header", "Subject: from swaks", "--body", "Hello from swaks.",
         ]);
 
-        Assert.True(result.ExitCode == 0, result.Transcript);
+        Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("235 2.7.0", result.Output, StringComparison.Ordinal);
         var received = await ReceivedByBobAsync(1, "from swaks");
         Assert.Contains("Hello from swaks.", received.TextBody, StringComparison.Ordinal);
@@ -151,9 +151,9 @@ public sealed class SubmissionClientTests : IAsyncLifetime
             """);
         File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
-        var result = await ExternalTool.RunAsync("msmtp", ["-C", config, "bob@local.test"], "Subject: from msmtp\r\nFrom: alice@local.test\r\n\r\nHello from msmtp.\r\n");
+        var result = await ExternalProgram.RunAsync("msmtp", ["-C", config, "bob@local.test"], input: "Subject: from msmtp\r\nFrom: alice@local.test\r\n\r\nHello from msmtp.\r\n");
 
-        Assert.True(result.ExitCode == 0, result.Transcript);
+        Assert.True(result.ExitCode == 0, result.ToString());
         var received = await ReceivedByBobAsync(1, "from msmtp");
         Assert.True(received.Headers.Contains(HeaderId.MessageId), "submission adds the missing Message-ID");
         Assert.True(received.Headers.Contains(HeaderId.Date), "submission adds the missing Date");
@@ -174,10 +174,10 @@ public sealed class SubmissionClientTests : IAsyncLifetime
             arguments.AddRange(["-starttls", starttls]);
         }
 
-        var result = await ExternalTool.RunAsync("openssl", arguments, "QUIT\r\n");
+        var result = await ExternalProgram.RunAsync("openssl", arguments, input: "QUIT\r\n");
 
         string all = result.Output + result.Error;
-        Assert.True(result.ExitCode == 0, result.Transcript);
+        Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("Protocol version: TLSv1.3", all, StringComparison.Ordinal);
         Assert.Contains("Verification: OK", all, StringComparison.Ordinal);
         Assert.Contains(expected, all, StringComparison.Ordinal);
@@ -186,7 +186,7 @@ public sealed class SubmissionClientTests : IAsyncLifetime
     [Fact]
     public async Task Openssl_cannot_negotiate_tls_1_1()
     {
-        var result = await ExternalTool.RunAsync("openssl", ["s_client", "-connect", $"127.0.0.1:{_carrier.SubmissionsPort}", "-tls1_1", "-brief"], "QUIT\r\n");
+        var result = await ExternalProgram.RunAsync("openssl", ["s_client", "-connect", $"127.0.0.1:{_carrier.SubmissionsPort}", "-tls1_1", "-brief"], input: "QUIT\r\n");
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.DoesNotContain("Protocol version: TLSv1.1", result.Output + result.Error, StringComparison.Ordinal);
