@@ -91,7 +91,7 @@ class Load:
 
     def _note_tls(self, writer):
         tls = writer.get_extra_info("ssl_object")
-        name, _, bits = tls.cipher()
+        name, _, _ = tls.cipher()
         self.negotiated[f"{tls.version()} {name}"] += 1
 
     async def _client(self):
