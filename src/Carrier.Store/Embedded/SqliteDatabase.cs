@@ -14,6 +14,11 @@ namespace Carrier.Store.Embedded;
 /// what lets the queue answer 250. Group commit spreads that one fsync over every session waiting at
 /// the same moment. Reads use pooled connections and never wait for the writer (WAL readers see the last
 /// committed state).
+/// <para>
+/// Checkpoints (copying the WAL back into the database file) run on a connection of their own, not inside
+/// a commit: SQLite's automatic checkpoint would run in whichever commit crosses 1,000 WAL pages and make
+/// every session waiting on that batch pay for copying the pages and syncing the database file.
+/// </para>
 /// </remarks>
 internal sealed partial class SqliteDatabase : IAsyncDisposable
 {
@@ -23,6 +28,7 @@ internal sealed partial class SqliteDatabase : IAsyncDisposable
     private readonly SqliteConnection _writer;
     private readonly Channel<WorkItem> _work = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Thread _writerThread;
+    private readonly WalCheckpointer _checkpointer;
     private readonly ILogger _logger;
 
     private SqliteDatabase(string path, ILogger logger)
@@ -38,6 +44,7 @@ internal sealed partial class SqliteDatabase : IAsyncDisposable
         }.ToString();
         _writer = new SqliteConnection(_connectionString);
         _writerThread = new Thread(WriterLoop) { IsBackground = true, Name = "carrier-store-writer" };
+        _checkpointer = new WalCheckpointer(_connectionString, logger);
     }
 
     public string Path { get; }
@@ -52,6 +59,7 @@ internal sealed partial class SqliteDatabase : IAsyncDisposable
             database.Execute("PRAGMA journal_mode=WAL;");
             database.Execute("PRAGMA synchronous=FULL;");
             database.Execute("PRAGMA busy_timeout=10000;");
+            database.Execute("PRAGMA wal_autocheckpoint=0;");
             Schema.Migrate(database._writer, logger);
         }
         catch
@@ -61,6 +69,7 @@ internal sealed partial class SqliteDatabase : IAsyncDisposable
         }
 
         database._writerThread.Start();
+        database._checkpointer.Start();
         return database;
     }
 
@@ -166,6 +175,8 @@ internal sealed partial class SqliteDatabase : IAsyncDisposable
         {
             item.Complete();
         }
+
+        _checkpointer.NoteCommit();
     }
 
     private void Execute(string sql)
@@ -183,6 +194,7 @@ internal sealed partial class SqliteDatabase : IAsyncDisposable
             await Task.Run(() => _writerThread.Join());
         }
 
+        await _checkpointer.DisposeAsync();
         _writer.Dispose();
         SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
     }
