@@ -1,6 +1,7 @@
 using System.Text;
 using Carrier.Configuration;
 using Carrier.Delivery;
+using Carrier.Delivery.Authentication;
 using Carrier.Delivery.Dkim;
 using Carrier.Delivery.Local;
 using Carrier.Delivery.Remote;
@@ -144,7 +145,7 @@ public sealed class CarrierServer : IAsyncDisposable
                 Authenticator = options.Smtp.Auth ? authenticator : null,
                 PlaintextAuthAllowed = plaintextAllowed,
             };
-            var sink = new QueueMessageSink(intake, policy.BarePostmasterAddress, logger);
+            var sink = new QueueMessageSink(intake, policy.BarePostmasterAddress, logger, inbound: CreateInboundChecks(settings));
             string smtpRefusal = SmtpReplies.TooManyConnections(settings.Hostname).ToWireString();
             Listen("smtpd", "Smtp:Listen", settings.SmtpListen, new SmtpConnectionHandler(smtpOptions, policy, sink, time, logger), smtpRefusal, null);
 
@@ -257,6 +258,35 @@ public sealed class CarrierServer : IAsyncDisposable
         });
         var self = MxRouter.DescribeSelf(settings.Hostname, settings.SmtpListen.Select(e => e.Address));
         return new MxRouter(dns, self, settings.Parsed.Transports);
+    }
+
+    /// <summary>Sender authentication for port 25, or null when it is turned off.</summary>
+    private static InboundChecks? CreateInboundChecks(CarrierSettings settings)
+    {
+        var options = settings.Options.Authentication;
+        if (!options.Enabled)
+        {
+            return null;
+        }
+
+        var dns = new DnsClientResolver(new DnsOptions
+        {
+            Servers = settings.Parsed.DnsServers,
+            Timeout = settings.Options.Dns.Timeout,
+            Retries = settings.Options.Dns.Retries,
+        });
+        var policy = new InboundPolicy
+        {
+            DmarcReject = options.DmarcReject,
+            DmarcQuarantine = options.DmarcQuarantine,
+            SpfFail = options.SpfFail,
+            TemporaryError = options.TemporaryError,
+            Timeout = options.Timeout,
+            MaxDkimSignatures = options.MaxDkimSignatures,
+        };
+        return new InboundChecks(
+            new InboundAuthenticator(dns, dns, settings.Hostname, policy),
+            options.CheckTrustedNetworks ? [] : settings.Parsed.TrustedNetworks);
     }
 
     private static RetryPolicy RetryPolicyOf(CarrierOptions options) => new()
