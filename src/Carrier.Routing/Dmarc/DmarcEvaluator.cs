@@ -48,7 +48,7 @@ public sealed class DmarcEvaluator
         string organizational = OrganizationalDomain.Of(fromDomain);
         var found = await FindRecordAsync(fromDomain, cancellationToken);
         bool atOrganization = false;
-        if (found.Result == DmarcResult.None && organizational != fromDomain)
+        if (found.Record is null && found.Result == DmarcResult.None && organizational != fromDomain)
         {
             found = await FindRecordAsync(organizational, cancellationToken);
             atOrganization = true;
