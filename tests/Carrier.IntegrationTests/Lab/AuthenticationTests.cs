@@ -233,7 +233,9 @@ public sealed class AuthenticationTests(RoutingLab lab) : IAsyncLifetime
     /// </summary>
     private async Task<(int ExitCode, string Output)> DkimverifyInLabAsync(byte[] message, string index)
     {
-        string netns = Path.Combine("/etc/netns", lab.Network.Name);
+        const string root = "/etc/netns";
+        bool rootExisted = System.IO.Directory.Exists(root);
+        string netns = Path.Combine(root, lab.Network.Name);
         System.IO.Directory.CreateDirectory(netns);
         try
         {
@@ -243,6 +245,10 @@ public sealed class AuthenticationTests(RoutingLab lab) : IAsyncLifetime
         finally
         {
             System.IO.Directory.Delete(netns, recursive: true);
+            if (!rootExisted && !System.IO.Directory.EnumerateFileSystemEntries(root).Any())
+            {
+                System.IO.Directory.Delete(root);
+            }
         }
     }
 }
