@@ -81,6 +81,11 @@ public sealed class InboundAuthenticator
             // Resolver faults beyond DNS answers (a closed socket, a bad name): the check could not finish.
             return new SpfVerdict(SpfResult.TempError, domain, "SPF check failed: " + e.Message);
         }
+        finally
+        {
+            // Whatever is still asking DNS stops now, not when a timer of a disposed source would have fired.
+            await deadline.CancelAsync();
+        }
     }
 
     /// <summary>Verifies the message (seekable, positioned anywhere) and decides what becomes of it.</summary>
@@ -93,18 +98,13 @@ public sealed class InboundAuthenticator
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(Policy.Timeout);
-        IReadOnlyList<DkimSignatureResult> dkim;
-        try
-        {
-            dkim = await _dkim.VerifyAsync(message, deadline.Token).WaitAsync(Policy.Timeout, cancellationToken);
-        }
-        catch (Exception e) when (e is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
-        {
-            dkim = [new DkimSignatureResult("temperror", string.Empty, null, string.Empty, string.Empty, "DKIM verification timed out")];
-        }
 
+        // Awaited to its end, never abandoned: it reads the content, which is copied to the queue next. Its key
+        // lookups end with the deadline (temperror); the hashing is bounded by the message size.
+        var dkim = await _dkim.VerifyAsync(message, deadline.Token);
         var spf = await spfCheck;
         var dmarc = await EvaluateDmarcAsync(message, spf, dkim, deadline.Token, cancellationToken);
+        await deadline.CancelAsync();
         var (disposition, reason) = Decide(spf, dmarc);
         var header = new StringBuilder();
         if (disposition == InboundDisposition.Quarantine)

@@ -69,9 +69,14 @@ public sealed class DkimVerification
         {
             return (e.Temporary ? "temperror" : "permerror", e.Message);
         }
-        catch (Exception e) when (e is FormatException or ParseException or NotSupportedException or ArgumentException or Org.BouncyCastle.Crypto.CryptoException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // A malformed field, an unknown or disabled algorithm, a key too short: §6.1.1 PERMFAIL.
+            return ("temperror", "timed out looking up the key");
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // A malformed field, an unknown or disabled algorithm, a key too short (§6.1.1 PERMFAIL); whatever a
+            // hostile signature makes the verifier throw ends here too, so it cannot stop the message.
             return ("permerror", e.Message);
         }
     }

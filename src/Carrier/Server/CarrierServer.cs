@@ -250,15 +250,18 @@ public sealed class CarrierServer : IAsyncDisposable
     /// <summary>The MX router this configuration describes: DNS servers, transport overrides, and who "myself" is.</summary>
     public static MxRouter CreateMxRouter(CarrierSettings settings)
     {
-        var dns = new DnsClientResolver(new DnsOptions
-        {
-            Servers = settings.Parsed.DnsServers,
-            Timeout = settings.Options.Dns.Timeout,
-            Retries = settings.Options.Dns.Retries,
-        });
+        var dns = CreateResolver(settings);
         var self = MxRouter.DescribeSelf(settings.Hostname, settings.SmtpListen.Select(e => e.Address));
         return new MxRouter(dns, self, settings.Parsed.Transports);
     }
+
+    /// <summary>A resolver with the configured servers and patience, and a cache of its own.</summary>
+    public static DnsClientResolver CreateResolver(CarrierSettings settings) => new(new DnsOptions
+    {
+        Servers = settings.Parsed.DnsServers,
+        Timeout = settings.Options.Dns.Timeout,
+        Retries = settings.Options.Dns.Retries,
+    });
 
     /// <summary>Sender authentication for port 25, or null when it is turned off.</summary>
     private static InboundChecks? CreateInboundChecks(CarrierSettings settings)
@@ -269,12 +272,7 @@ public sealed class CarrierServer : IAsyncDisposable
             return null;
         }
 
-        var dns = new DnsClientResolver(new DnsOptions
-        {
-            Servers = settings.Parsed.DnsServers,
-            Timeout = settings.Options.Dns.Timeout,
-            Retries = settings.Options.Dns.Retries,
-        });
+        var dns = CreateResolver(settings);
         var policy = new InboundPolicy
         {
             DmarcReject = options.DmarcReject,

@@ -86,6 +86,27 @@ public sealed class AuthenticationTests(RoutingLab lab) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_larger_than_the_memory_spool_is_checked_and_stored_whole()
+    {
+        await using var carrier = await lab.StartCarrierAsync();
+        string body = string.Concat(Enumerable.Range(0, 9000).Select(i => $"line {i:D5} of a long message, long enough to leave memory behind\r\n"));
+        string forged = "Authentication-Results: mail.local.test; dmarc=pass header.from=pass.auth.test\r\n";
+        string message = forged + Message("a@pass.auth.test", "large").Replace("Hello from the lab.\r\n", body, StringComparison.Ordinal);
+        Assert.True(message.Length > 2 * 256 * 1024);
+
+        var result = await SendFromLabAsync(carrier, "client.auth.test", "a@pass.auth.test", message);
+
+        Assert.Equal(250, result.DataCode);
+        var box = await carrier.MailboxAsync(RoutingLab.Sender);
+        string header = await DeliveredHeaderAsync(carrier, "INBOX");
+        var stored = (await carrier.Server.Store.Mailboxes.ListMessagesAsync(box.Id, CancellationToken.None)).Single();
+        string text = Encoding.UTF8.GetString(await carrier.ReadMessageAsync(RoutingLab.Sender, stored.Uid));
+        Assert.Contains("dmarc=pass (p=reject)", Field(header, Us), StringComparison.Ordinal);
+        Assert.Equal(1, Occurrences(header, Us));
+        Assert.EndsWith("\r\n\r\n" + body, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_dkimpy_signature_passes_dmarc_where_spf_fails_and_an_altered_body_is_refused()
     {
         string selector = "lab" + Guid.NewGuid().ToString("N")[..8];
