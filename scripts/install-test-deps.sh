@@ -4,7 +4,7 @@
 # Services are installed without being started: the tests start their own private instances.
 set -euo pipefail
 
-packages=(swaks python3-dkim libnet-ssleay-perl libio-socket-ssl-perl msmtp fetchmail isync postfix python3 python3-aiosmtpd nsd iproute2 curl openssl ca-certificates procps)
+packages=(swaks python3-dkim python3-dnspython python3-nacl libnet-ssleay-perl libio-socket-ssl-perl msmtp fetchmail isync postfix python3 python3-aiosmtpd nsd iproute2 curl openssl ca-certificates procps)
 
 missing=()
 for package in "${packages[@]}"; do

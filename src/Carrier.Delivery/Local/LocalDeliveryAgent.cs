@@ -21,6 +21,10 @@ public sealed class LocalDeliveryAgent
 {
     public const string Relay = "local";
     private const string Inbox = "INBOX";
+    private const string Junk = "Junk";
+
+    /// <summary>What content received over SMTP starts with when reception decided to quarantine it.</summary>
+    private static readonly byte[] QuarantineMark = Encoding.ASCII.GetBytes(Authentication.InboundAuthenticator.QuarantineField + ":");
 
     private readonly MailDirectory _directory;
     private readonly IMailboxStore _mailboxes;
@@ -45,6 +49,7 @@ public sealed class LocalDeliveryAgent
         var appendOwners = new List<int>();
         var blobSize = request.Message.Size;
         var now = _time.GetUtcNow();
+        bool quarantined = await IsQuarantinedAsync(request, cancellationToken);
         foreach (var recipient in recipients)
         {
             if (!EmailAddress.TryParse(recipient.Address, out var address))
@@ -64,7 +69,8 @@ public sealed class LocalDeliveryAgent
 
             foreach (var account in resolution.Accounts)
             {
-                var inbox = await _mailboxes.GetMailboxAsync(account.Id, Inbox, cancellationToken);
+                var inbox = (quarantined ? await _mailboxes.GetMailboxAsync(account.Id, Junk, cancellationToken) : null)
+                    ?? await _mailboxes.GetMailboxAsync(account.Id, Inbox, cancellationToken);
                 if (inbox is null)
                 {
                     outcomes[recipient.Index] = DeliveryOutcome.Temporary("4.2.0", $"{account.Address} has no INBOX", Relay);
@@ -119,7 +125,7 @@ public sealed class LocalDeliveryAgent
                 ?? DeliveryOutcome.Delivered(Relay, delivered switch
                 {
                     0 => "forwarded",
-                    1 => "delivered to INBOX",
+                    1 => quarantined ? "delivered to Junk (quarantined)" : "delivered to INBOX",
                     _ => $"delivered to {delivered} mailboxes",
                 });
             result.Add(new RecipientOutcome(recipient.Index, outcome));
@@ -138,6 +144,23 @@ public sealed class LocalDeliveryAgent
         {
             await _mailboxes.AppendAsync(appends, null, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Whether reception put the quarantine mark on this message. Only content received over SMTP is asked, and
+    /// only its first octets: Carrier writes its own fields first, so a sender can never place the mark there.
+    /// </summary>
+    private static async ValueTask<bool> IsQuarantinedAsync(DeliveryRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Message.Origin != "smtp")
+        {
+            return false;
+        }
+
+        await using var content = await request.OpenContentAsync(cancellationToken);
+        var start = new byte[QuarantineMark.Length];
+        int read = await content.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, cancellationToken);
+        return read == start.Length && start.AsSpan().SequenceEqual(QuarantineMark);
     }
 
     /// <summary>RFC 5321 §4.4 Return-Path and the Delivered-To line that mail loops are recognised by.</summary>

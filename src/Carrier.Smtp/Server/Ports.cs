@@ -28,8 +28,14 @@ public interface IMessageSink
     /// <summary>A new queue id for a transaction that begins (shown in the Received: header and in logs).</summary>
     string NewQueueId();
 
+    /// <summary>
+    /// Called once MAIL is accepted: work on the sender that can begin before the content arrives (an SPF
+    /// check), joined at commit through <see cref="SmtpEnvelope.Check"/>; null when there is none.
+    /// </summary>
+    ITransactionCheck? BeginChecks(SmtpSessionContext session, SmtpPath? sender);
+
     /// <summary>A writer for the content of one message; disposing it without commit discards it.</summary>
-    IMessageContentWriter CreateContentWriter(string queueId);
+    IMessageContentWriter CreateContentWriter(string queueId, ITransactionCheck? check);
 
     /// <summary>
     /// Makes the message durable. The returned reply is sent to the client: 250 only once envelope and
@@ -37,6 +43,9 @@ public interface IMessageSink
     /// </summary>
     ValueTask<SmtpReply> CommitAsync(SmtpEnvelope envelope, IMessageContentWriter content, CancellationToken cancellationToken);
 }
+
+/// <summary>Work a sink started for a transaction; disposed (and so abandoned if unfinished) with the transaction.</summary>
+public interface ITransactionCheck : IAsyncDisposable;
 
 /// <summary>Receives message content in order; may spill to disk past a threshold.</summary>
 public interface IMessageContentWriter : IAsyncDisposable
@@ -56,4 +65,8 @@ public sealed record SmtpEnvelope(
     MailParameters Parameters,
     IReadOnlyList<SmtpRecipient> Recipients,
     SmtpSessionContext Session,
-    DateTimeOffset ReceivedAt);
+    DateTimeOffset ReceivedAt)
+{
+    /// <summary>What <see cref="IMessageSink.BeginChecks"/> started for this transaction.</summary>
+    public ITransactionCheck? Check { get; init; }
+}

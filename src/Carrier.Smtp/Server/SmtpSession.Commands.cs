@@ -162,7 +162,10 @@ public sealed partial class SmtpSession
             return Reject("MAIL", refusal, mail.ReversePath, null);
         }
 
-        _transaction = new Transaction(_sink.NewQueueId(), mail.ReversePath, mail.Parameters);
+        _transaction = new Transaction(_sink.NewQueueId(), mail.ReversePath, mail.Parameters)
+        {
+            Check = _sink.BeginChecks(_context, mail.ReversePath),
+        };
         _phase = SmtpPhase.MailGiven;
         _counters.Count("mail", ok: true);
         LogClient(_transaction.QueueId, _context.ClientDescription);
@@ -332,7 +335,10 @@ public sealed partial class SmtpSession
             transaction.Parameters,
             transaction.Recipients,
             _context,
-            transaction.ReceivedAt);
+            transaction.ReceivedAt)
+        {
+            Check = transaction.Check,
+        };
         return await _sink.CommitAsync(envelope, transaction.Content!, _connection.Aborted);
     }
 
@@ -368,7 +374,7 @@ public sealed partial class SmtpSession
     private async ValueTask OpenContentAsync(Transaction transaction, DataFraming framing)
     {
         transaction.ReceivedAt = _time.GetUtcNow();
-        transaction.Content = _sink.CreateContentWriter(transaction.QueueId);
+        transaction.Content = _sink.CreateContentWriter(transaction.QueueId, transaction.Check);
         transaction.Decoder = new DataDecoder(framing, _options.MaxMessageSize, _options.MaxDataLineLength);
         transaction.Scratch = ArrayPool<byte>.Shared.Rent(ScratchSize);
         await transaction.Content.WriteAsync(Encoding.UTF8.GetBytes(ReceivedHeader(transaction)), _connection.Aborted);
@@ -450,6 +456,11 @@ public sealed partial class SmtpSession
                 await content.DisposeAsync();
             }
 
+            if (transaction.Check is { } check)
+            {
+                await check.DisposeAsync();
+            }
+
             if (transaction.Scratch.Length > 0)
             {
                 ArrayPool<byte>.Shared.Return(transaction.Scratch);
@@ -494,6 +505,8 @@ public sealed partial class SmtpSession
         public DateTimeOffset ReceivedAt { get; set; }
 
         public IMessageContentWriter? Content { get; set; }
+
+        public ITransactionCheck? Check { get; init; }
 
         public DataDecoder? Decoder { get; set; }
 

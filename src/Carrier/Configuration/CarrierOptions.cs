@@ -51,6 +51,36 @@ public sealed class CarrierOptions
     public TransportOptions Transport { get; set; } = new();
 
     public DeliveryOptions Delivery { get; set; } = new();
+
+    /// <summary>SPF, DKIM and DMARC checks of mail arriving on port 25.</summary>
+    public AuthenticationOptions Authentication { get; set; } = new();
+}
+
+public sealed class AuthenticationOptions
+{
+    /// <summary>Check SPF, DKIM and DMARC and add Authentication-Results (RFC 8601).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Check mail from Relay:TrustedNetworks too (loopback included); authenticated sessions never are.</summary>
+    public bool CheckTrustedNetworks { get; set; }
+
+    /// <summary>Mail failing DMARC of a domain with p=reject: Reject (550 5.7.1), Quarantine (Junk) or Mark.</summary>
+    public Carrier.Delivery.Authentication.FailureAction DmarcReject { get; set; } = Carrier.Delivery.Authentication.FailureAction.Reject;
+
+    /// <summary>Mail failing DMARC of a domain with p=quarantine: Quarantine, Reject or Mark.</summary>
+    public Carrier.Delivery.Authentication.FailureAction DmarcQuarantine { get; set; } = Carrier.Delivery.Authentication.FailureAction.Quarantine;
+
+    /// <summary>Mail whose SPF result is fail and that DMARC did not pass: Mark, Quarantine or Reject.</summary>
+    public Carrier.Delivery.Authentication.FailureAction SpfFail { get; set; } = Carrier.Delivery.Authentication.FailureAction.Mark;
+
+    /// <summary>When DNS fails or times out: Accept (marked temperror) or Defer (451 4.7.1).</summary>
+    public Carrier.Delivery.Authentication.TemporaryErrorAction TemporaryError { get; set; } = Carrier.Delivery.Authentication.TemporaryErrorAction.Accept;
+
+    /// <summary>Time for the DNS work of each stage: SPF from MAIL FROM on, DKIM and DMARC after the content.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>DKIM signatures verified per message; further ones are not examined.</summary>
+    public int MaxDkimSignatures { get; set; } = Carrier.Delivery.Dkim.DkimVerification.DefaultMaxSignatures;
 }
 
 public sealed class DnsSettings

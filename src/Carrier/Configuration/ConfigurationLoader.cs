@@ -15,7 +15,7 @@ public static partial class ConfigurationLoader
     /// <summary>Top-level keys Carrier knows; anything else is reported, because it is almost always a typo.</summary>
     private static readonly HashSet<string> KnownSections = new(StringComparer.OrdinalIgnoreCase)
     {
-        "Hostname", "Postmaster", "Domains", "Smtp", "Pop3", "Imap", "Imaps", "Pop3s", "Submission", "Submissions", "Tls", "Auth", "Limits", "Timeouts", "Queue", "Store", "Dns", "Relay", "Transport", "Delivery", "Logging",
+        "Hostname", "Postmaster", "Domains", "Smtp", "Pop3", "Imap", "Imaps", "Pop3s", "Submission", "Submissions", "Tls", "Auth", "Limits", "Timeouts", "Queue", "Store", "Dns", "Relay", "Transport", "Delivery", "Authentication", "Logging",
 
         // CARRIER_DATA names the data directory; it is read before the configuration exists.
         "DATA",

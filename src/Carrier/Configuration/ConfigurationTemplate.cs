@@ -81,6 +81,17 @@ public static class ConfigurationTemplate
                 "PollInterval": "00:00:01"
               },
 
+              // Sender authentication of mail arriving on port 25 (not submission, not trusted networks):
+              // SPF, DKIM and DMARC, reported in an Authentication-Results header field.
+              "Authentication": {
+                "Enabled": true,
+                "DmarcReject": "Reject",          // p=reject: Reject (550 5.7.1), Quarantine (Junk) or Mark
+                "DmarcQuarantine": "Quarantine",  // p=quarantine: file into the recipient's Junk mailbox
+                "SpfFail": "Mark",                // SPF -all failures that DMARC did not pass
+                "TemporaryError": "Accept",       // DNS failures: Accept (marked) or Defer (451 4.7.1)
+                "Timeout": "00:00:20"             // for the DNS work of each stage
+              },
+
               "Store": {
                 "Provider": "Embedded",           // SQLite and files in this directory
                 "InlineBlobMaxBytes": 65536       // smaller messages live in the database, larger in blobs/

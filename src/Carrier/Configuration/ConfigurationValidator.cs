@@ -73,6 +73,18 @@ public static class ConfigurationValidator
             problems.Add(new ConfigProblem("Timeouts:ShutdownGrace", "is negative; write a duration such as 00:00:10."));
         }
 
+        var authentication = options.Authentication;
+        Positive("Authentication:Timeout", authentication.Timeout, problems);
+        if (authentication.Timeout > TimeSpan.FromMinutes(2))
+        {
+            problems.Add(new ConfigProblem("Authentication:Timeout", $"{authentication.Timeout} would keep clients waiting for the reply to DATA; use at most 00:02:00."));
+        }
+
+        if (authentication.MaxDkimSignatures is < 1 or > 20)
+        {
+            problems.Add(new ConfigProblem("Authentication:MaxDkimSignatures", $"{authentication.MaxDkimSignatures} is out of range; use 1 to 20."));
+        }
+
         var queue = options.Queue;
         Positive("Queue:MinBackoff", queue.MinBackoff, problems);
         Positive("Queue:MaxBackoff", queue.MaxBackoff, problems);

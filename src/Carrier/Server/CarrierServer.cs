@@ -1,6 +1,7 @@
 using System.Text;
 using Carrier.Configuration;
 using Carrier.Delivery;
+using Carrier.Delivery.Authentication;
 using Carrier.Delivery.Dkim;
 using Carrier.Delivery.Local;
 using Carrier.Delivery.Remote;
@@ -144,7 +145,7 @@ public sealed class CarrierServer : IAsyncDisposable
                 Authenticator = options.Smtp.Auth ? authenticator : null,
                 PlaintextAuthAllowed = plaintextAllowed,
             };
-            var sink = new QueueMessageSink(intake, policy.BarePostmasterAddress, logger);
+            var sink = new QueueMessageSink(intake, policy.BarePostmasterAddress, logger, inbound: CreateInboundChecks(settings));
             string smtpRefusal = SmtpReplies.TooManyConnections(settings.Hostname).ToWireString();
             Listen("smtpd", "Smtp:Listen", settings.SmtpListen, new SmtpConnectionHandler(smtpOptions, policy, sink, time, logger), smtpRefusal, null);
 
@@ -249,14 +250,41 @@ public sealed class CarrierServer : IAsyncDisposable
     /// <summary>The MX router this configuration describes: DNS servers, transport overrides, and who "myself" is.</summary>
     public static MxRouter CreateMxRouter(CarrierSettings settings)
     {
-        var dns = new DnsClientResolver(new DnsOptions
-        {
-            Servers = settings.Parsed.DnsServers,
-            Timeout = settings.Options.Dns.Timeout,
-            Retries = settings.Options.Dns.Retries,
-        });
+        var dns = CreateResolver(settings);
         var self = MxRouter.DescribeSelf(settings.Hostname, settings.SmtpListen.Select(e => e.Address));
         return new MxRouter(dns, self, settings.Parsed.Transports);
+    }
+
+    /// <summary>A resolver with the configured servers and patience, and a cache of its own.</summary>
+    public static DnsClientResolver CreateResolver(CarrierSettings settings) => new(new DnsOptions
+    {
+        Servers = settings.Parsed.DnsServers,
+        Timeout = settings.Options.Dns.Timeout,
+        Retries = settings.Options.Dns.Retries,
+    });
+
+    /// <summary>Sender authentication for port 25, or null when it is turned off.</summary>
+    private static InboundChecks? CreateInboundChecks(CarrierSettings settings)
+    {
+        var options = settings.Options.Authentication;
+        if (!options.Enabled)
+        {
+            return null;
+        }
+
+        var dns = CreateResolver(settings);
+        var policy = new InboundPolicy
+        {
+            DmarcReject = options.DmarcReject,
+            DmarcQuarantine = options.DmarcQuarantine,
+            SpfFail = options.SpfFail,
+            TemporaryError = options.TemporaryError,
+            Timeout = options.Timeout,
+            MaxDkimSignatures = options.MaxDkimSignatures,
+        };
+        return new InboundChecks(
+            new InboundAuthenticator(dns, dns, settings.Hostname, policy),
+            options.CheckTrustedNetworks ? [] : settings.Parsed.TrustedNetworks);
     }
 
     private static RetryPolicy RetryPolicyOf(CarrierOptions options) => new()

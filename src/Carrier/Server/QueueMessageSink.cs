@@ -1,3 +1,5 @@
+using System.Text;
+using Carrier.Delivery.Authentication;
 using Carrier.Queue;
 using Carrier.Smtp.Protocol;
 using Carrier.Smtp.Server;
@@ -14,20 +16,31 @@ public sealed partial class QueueMessageSink : IMessageSink
     private readonly string _barePostmaster;
     private readonly ILogger _logger;
     private readonly SubmissionMode? _submission;
+    private readonly InboundChecks? _inbound;
 
     /// <param name="submission">For the submission ports: complete headers, and check From: against the user.</param>
-    public QueueMessageSink(MessageIntake intake, string barePostmaster, ILogger logger, SubmissionMode? submission = null)
+    /// <param name="inbound">For port 25: sender authentication (SPF, DKIM, DMARC) of the mail it checks.</param>
+    public QueueMessageSink(MessageIntake intake, string barePostmaster, ILogger logger, SubmissionMode? submission = null, InboundChecks? inbound = null)
     {
         _intake = intake;
         _barePostmaster = barePostmaster;
         _logger = logger;
         _submission = submission;
+        _inbound = inbound;
     }
 
     public string NewQueueId() => _intake.NewQueueId();
 
-    public IMessageContentWriter CreateContentWriter(string queueId)
+    public ITransactionCheck? BeginChecks(SmtpSessionContext session, SmtpPath? sender) =>
+        _submission is null ? _inbound?.Begin(session, sender) : null;
+
+    public IMessageContentWriter CreateContentWriter(string queueId, ITransactionCheck? check)
     {
+        if (check is SenderCheck)
+        {
+            return new SpooledContent();
+        }
+
         var content = new BlobContent(_intake.CreateContent());
         return _submission is { } submission ? new HeaderCompletingContent(content, submission.Hostname, submission.Time.GetUtcNow()) : content;
     }
@@ -45,7 +58,41 @@ public sealed partial class QueueMessageSink : IMessageSink
             content = completing.Inner;
         }
 
-        var blob = ((BlobContent)content).Writer;
+        if (content is SpooledContent spooled && envelope.Check is SenderCheck check)
+        {
+            InboundVerdict verdict;
+            try
+            {
+                verdict = await _inbound!.Authenticator.AuthenticateAsync(check.Spf, check.MailFrom, check.Helo, spooled.Content, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogAuthenticationFailed(e, envelope.QueueId);
+                return SmtpReplies.StorageFailure;
+            }
+
+            LogAuthentication(envelope.QueueId, verdict.Spf.Keyword, DkimSummary(verdict), verdict.Dmarc?.Keyword ?? "none", verdict.Disposition.ToString().ToLowerInvariant(), verdict.Reason);
+            switch (verdict.Disposition)
+            {
+                case InboundDisposition.Reject:
+                    return new SmtpReply(550, "5.7.1", $"Message refused by the sender domain's policy: {verdict.Reason}");
+                case InboundDisposition.Defer:
+                    return new SmtpReply(451, "4.7.1", "Sender authentication could not be completed, try again later");
+            }
+
+            await using var checkedBlob = _intake.CreateContent();
+            await spooled.CopyToAsync(checkedBlob, Encoding.UTF8.GetBytes(verdict.Header), verdict.Removed, cancellationToken);
+            return await EnqueueAsync(envelope, checkedBlob, cancellationToken);
+        }
+
+        return await EnqueueAsync(envelope, ((BlobContent)content).Writer, cancellationToken);
+    }
+
+    private static string DkimSummary(InboundVerdict verdict) =>
+        verdict.Dkim.Count == 0 ? "none" : string.Join(',', verdict.Dkim.Select(d => $"{d.Keyword}:{d.Domain}"));
+
+    private async ValueTask<SmtpReply> EnqueueAsync(SmtpEnvelope envelope, IBlobWriter blob, CancellationToken cancellationToken)
+    {
         var message = new QueuedMessage
         {
             Id = envelope.QueueId,
@@ -110,6 +157,12 @@ public sealed partial class QueueMessageSink : IMessageSink
 
         return null;
     }
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Information, Message = "{QueueId}: spf={Spf} dkim={Dkim} dmarc={Dmarc} action={Action} {Reason}")]
+    private partial void LogAuthentication(string queueId, string spf, string dkim, string dmarc, string action, string reason);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Error, Message = "{QueueId}: sender authentication failed; the client was told to try again")]
+    private partial void LogAuthenticationFailed(Exception exception, string queueId);
 
     [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "{QueueId}: refused, user {User} may not send as From: {From}")]
     private partial void LogFromRefused(string queueId, string user, string from);

@@ -13,11 +13,14 @@ public sealed partial class LabDns : IAsyncDisposable
 {
     private readonly LabProcess _nsd;
 
-    private LabDns(LabProcess nsd, IPAddress address, IReadOnlyList<string> zones)
+    private readonly string _directory;
+
+    private LabDns(LabProcess nsd, IPAddress address, IReadOnlyList<string> zones, string directory)
     {
         _nsd = nsd;
         Address = address;
         Zones = zones;
+        _directory = directory;
     }
 
     public IPAddress Address { get; }
@@ -57,7 +60,7 @@ public sealed partial class LabDns : IAsyncDisposable
         await File.WriteAllTextAsync(configFile, config);
 
         var nsd = await LabProcess.StartAsync("nsd", "ip", network.Inside("nsd", "-d", "-c", configFile));
-        var dns = new LabDns(nsd, address, zones);
+        var dns = new LabDns(nsd, address, zones, directory);
         try
         {
             await dns.WaitUntilAnsweringAsync();
@@ -90,6 +93,29 @@ public sealed partial class LabDns : IAsyncDisposable
         }
 
         throw new InvalidOperationException($"NSD does not answer on {Address}: {_nsd.Output}");
+    }
+
+    /// <summary>
+    /// Adds records (zone-file lines) to a zone that NSD serves and waits until it answers with them: NSD
+    /// reads a changed zone file again on SIGHUP. <paramref name="probe"/> is a TXT name among the new records.
+    /// </summary>
+    public async Task PublishAsync(string zone, string records, string probe)
+    {
+        string file = Path.Combine(_directory, zone + ".zone");
+        await File.AppendAllTextAsync(file, "\n" + records + "\n");
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddSeconds(1));
+        var resolver = new DnsClientResolver(new DnsOptions { Servers = [new IPEndPoint(Address, 53)], Timeout = TimeSpan.FromMilliseconds(300), Retries = 0, UseCache = false });
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            await LabProcess.RunAsync("kill", ["-HUP", _nsd.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await Task.Delay(100);
+            if ((await resolver.ResolveTxtAsync(probe, CancellationToken.None)).Status == DnsStatus.Ok)
+            {
+                return;
+            }
+        }
+
+        throw new InvalidOperationException($"NSD did not publish {probe} after reloading {zone}: {_nsd.Output}");
     }
 
     [GeneratedRegex(@"\{\{(\d+)\}\}")]

@@ -16,6 +16,9 @@ public sealed class RoutingLab : IAsyncLifetime
     public const int DnsOffset = 2;
     public const int PostfixOffset = 7;
 
+    /// <summary>The address mail clients of the lab send from (the zones' {{14}}).</summary>
+    public const int ClientOffset = 14;
+
     /// <summary>The port Carrier listens on, on the lab's host address, when Postfix must reach it.</summary>
     public const int CarrierLabPort = 2525;
 
@@ -64,7 +67,7 @@ public sealed class RoutingLab : IAsyncLifetime
             _directory = new TempDirectory("lab");
             // smtp-sink and Postfix drop root for the postfix user, which must reach their directories whatever the umask.
             await LabProcess.RunAsync("chmod", ["755", _directory.Path, Path.GetDirectoryName(_directory.Path)!]);
-            Network = await LabNetwork.CreateAsync(namespaceAddresses: 12);
+            Network = await LabNetwork.CreateAsync(namespaceAddresses: 13);
             _parts.Add(Network);
             string dnsDirectory = _directory.Combine("dns");
             System.IO.Directory.CreateDirectory(dnsDirectory);
@@ -113,7 +116,8 @@ public sealed class RoutingLab : IAsyncLifetime
     /// A Carrier for one scenario: its own data directory, the lab's DNS, short delivery timeouts, the sender
     /// alice@local.test with a mailbox for bounces, and a listener on the lab's host address as well as loopback.
     /// </summary>
-    public async Task<TestCarrier> StartCarrierAsync(Action<Dictionary<string, string?>>? configure = null)
+    /// <param name="directory">A data directory prepared beforehand (with DKIM keys, say); a new one when null.</param>
+    public async Task<TestCarrier> StartCarrierAsync(Action<Dictionary<string, string?>>? configure = null, TempDirectory? directory = null)
     {
         var carrier = await TestCarrier.StartAsync(settings =>
         {
@@ -126,10 +130,11 @@ public sealed class RoutingLab : IAsyncLifetime
             settings["Delivery:CommandTimeout"] = "00:00:05";
             settings["Delivery:DataTimeout"] = "00:00:10";
             settings["Delivery:OpportunisticTls"] = "false";
+            settings["Authentication:Enabled"] = "true";
             settings["Queue:MinBackoff"] = "01:00:00";
             settings["Queue:MaxBackoff"] = "02:00:00";
             configure?.Invoke(settings);
-        });
+        }, directory);
         await carrier.AddUserAsync(Sender);
         return carrier;
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Sends messages with Python's smtplib, as a Python program would, and reports every reply as JSON.
 
-Input (stdin, JSON): {"host", "port", "messages": [...]}. A message is either
+Input (stdin, JSON): {"host", "port", "messages": [...]}, and optionally "helo" (the EHLO name) and "source"
+(the local address to connect from). A message is either
   {"sender", "recipients": [...], "data_b64", "mail_options": [...], "rcpt_options": [...]}
     sent with the low-level MAIL/RCPT/DATA calls, so that each reply is seen, or
   {"compose": {"from", "to": [...], "subject", "body"}}
@@ -56,7 +57,9 @@ def send_composed(session, spec):
 def main():
     spec = json.load(sys.stdin)
     results = []
-    with smtplib.SMTP(spec["host"], spec["port"], local_hostname="client.example.org", timeout=60) as session:
+    source = (spec["source"], 0) if "source" in spec else None
+    helo = spec.get("helo", "client.example.org")
+    with smtplib.SMTP(spec["host"], spec["port"], local_hostname=helo, timeout=60, source_address=source) as session:
         session.ehlo()
         features = sorted(session.esmtp_features.keys())
         for message in spec["messages"]:

@@ -12,7 +12,7 @@ public sealed class SpfEvaluatorTests
 {
     private static readonly IPAddress Client = IPAddress.Parse("192.0.2.10");
 
-    private readonly Zone _zone = new();
+    private readonly MemoryZone _zone = new();
 
     private Task<SpfVerdict> CheckAsync(string sender, IPAddress? client = null) =>
         new SpfEvaluator(_zone, _zone).CheckAsync(client ?? Client, sender, "client.example.net", CancellationToken.None);
@@ -127,26 +127,5 @@ public sealed class SpfEvaluatorTests
 
         Assert.Equal(SpfResult.Pass, verdict.Result);
         Assert.Equal("client.example.net", verdict.Domain);
-    }
-
-    private sealed class Zone : IDnsResolver, ITxtResolver
-    {
-        public Dictionary<string, List<string>> Txt { get; } = new(StringComparer.OrdinalIgnoreCase);
-
-        public Dictionary<string, List<IPAddress>> Addresses { get; } = new(StringComparer.OrdinalIgnoreCase);
-
-        public Dictionary<string, List<MxRecord>> Mx { get; } = new(StringComparer.OrdinalIgnoreCase);
-
-        public HashSet<string> Failing { get; } = new(StringComparer.OrdinalIgnoreCase);
-
-        public Task<DnsAnswer<string>> ResolveTxtAsync(string name, CancellationToken cancellationToken) =>
-            Task.FromResult(Failing.Contains(name) ? DnsAnswer.Empty<string>(DnsStatus.TemporaryFailure)
-                : Txt.TryGetValue(name, out var records) ? DnsAnswer.Found<string>(records) : DnsAnswer.Empty<string>(DnsStatus.NameError));
-
-        public Task<DnsAnswer<MxRecord>> ResolveMxAsync(string domain, CancellationToken cancellationToken) =>
-            Task.FromResult(Mx.TryGetValue(domain, out var records) ? DnsAnswer.Found<MxRecord>(records) : DnsAnswer.Empty<MxRecord>(DnsStatus.NoData));
-
-        public Task<DnsAnswer<IPAddress>> ResolveAddressesAsync(string host, CancellationToken cancellationToken) =>
-            Task.FromResult(Addresses.TryGetValue(host, out var records) ? DnsAnswer.Found<IPAddress>(records) : DnsAnswer.Empty<IPAddress>(DnsStatus.NameError));
     }
 }
