@@ -65,7 +65,8 @@ public sealed class TestCarrier : IAsyncDisposable
         ["Timeouts:ShutdownGrace"] = "00:00:03",
     };
 
-    public static async Task<TestCarrier> StartAsync(Action<Dictionary<string, string?>>? configure = null, TempDirectory? directory = null)
+    /// <summary>Starts a server; <paramref name="time"/> replaces the clock (greylisting and rate tests move it by hand).</summary>
+    public static async Task<TestCarrier> StartAsync(Action<Dictionary<string, string?>>? configure = null, TempDirectory? directory = null, TimeProvider? time = null)
     {
         var settingsValues = DefaultSettings();
         configure?.Invoke(settingsValues);
@@ -73,7 +74,7 @@ public sealed class TestCarrier : IAsyncDisposable
         directory ??= new TempDirectory("server");
         var settings = ConfigurationLoader.Load(directory.Path, settingsValues);
         var logs = new CapturingLoggerProvider();
-        var server = CarrierServer.Start(settings, logs.CreateFactory(), TimeProvider.System);
+        var server = CarrierServer.Start(settings, logs.CreateFactory(), time ?? TimeProvider.System);
         await Task.Yield();
         return new TestCarrier(directory, owns, server, logs, settings);
     }

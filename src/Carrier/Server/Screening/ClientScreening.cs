@@ -14,8 +14,8 @@ namespace Carrier.Server.Screening;
 /// Trusted networks and authenticated clients skip the blocklist and greylisting.
 /// </summary>
 /// <remarks>
-/// Refusing at RCPT rather than at the greeting keeps <c>&lt;Postmaster&gt;</c> reachable for a listed sender
-/// who wants to ask why, as RFC 5321 §4.5.1 wants, and clients handle a RCPT refusal better than a 554 greeting.
+/// Refusing at RCPT rather than at the greeting keeps postmaster@ and abuse@ reachable for a listed sender who
+/// wants to ask why (RFC 5321 §4.5.1), and clients handle a RCPT refusal better than a 554 greeting.
 /// </remarks>
 public sealed class ClientScreening : IRecipientPolicy
 {
@@ -55,7 +55,7 @@ public sealed class ClientScreening : IRecipientPolicy
     {
         bool screened = !_policy.MayRelay(session) && !recipient.IsBarePostmaster;
         var client = session.RemoteEndPoint.Address;
-        if (screened && _blocklist is not null)
+        if (screened && _blocklist is not null && !IsRoleRecipient(recipient))
         {
             var verdict = await _blocklist.CheckAsync(client, cancellationToken);
             if (verdict.IsListed)
@@ -80,4 +80,8 @@ public sealed class ClientScreening : IRecipientPolicy
 
         return null;
     }
+
+    // A listed sender can still write to postmaster@ and abuse@ to ask why (RFC 5321 §4.5.1, RFC 2142).
+    private static bool IsRoleRecipient(SmtpPath recipient) =>
+        recipient.LocalPart.Equals("postmaster", StringComparison.OrdinalIgnoreCase) || recipient.LocalPart.Equals("abuse", StringComparison.OrdinalIgnoreCase);
 }
