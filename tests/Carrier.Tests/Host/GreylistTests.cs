@@ -77,6 +77,18 @@ public sealed class GreylistTests
     }
 
     [Fact]
+    public void A_BATV_tag_on_the_sender_does_not_make_each_retry_a_new_triplet()
+    {
+        Assert.Equal("bob@example.org", Carrier.Server.Screening.Greylist.WithoutBatvTag("prvs=0123abcd=bob@example.org"));
+        Assert.Equal("prvs=bob@example.org", Carrier.Server.Screening.Greylist.WithoutBatvTag("prvs=bob@example.org"));
+
+        var greylist = Greylist();
+        greylist.Check(Client, "prvs=1111aaaa=bob@example.org", "alice@local.test");
+        _time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(TimeSpan.Zero, greylist.Check(Client, "prvs=2222bbbb=bob@example.org", "alice@local.test"));
+    }
+
+    [Fact]
     public void IPv6_clients_are_taken_by_their_64_bit_prefix()
     {
         Assert.Equal("2001:db8:1:2::/64", Carrier.Server.Screening.Greylist.NetworkOf(IPAddress.Parse("2001:db8:1:2:aaaa:bbbb:cccc:dddd")));

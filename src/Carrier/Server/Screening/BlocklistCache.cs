@@ -52,7 +52,17 @@ public sealed partial class BlocklistCache
 
     private async Task<BlocklistVerdict> LookUpAsync(IPAddress client)
     {
-        var verdict = await _blocklist.CheckAsync(client, CancellationToken.None);
+        BlocklistVerdict verdict;
+        try
+        {
+            verdict = await _blocklist.CheckAsync(client, CancellationToken.None);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or TimeoutException or InvalidOperationException)
+        {
+            // The resolver maps DNS errors to answers; anything else it throws still must not turn into a refusal.
+            verdict = new BlocklistVerdict(null, null, [e.Message], FailureKeep);
+        }
+
         foreach (string failure in verdict.Failures)
         {
             LogLookupFailed(client.ToString(), failure);

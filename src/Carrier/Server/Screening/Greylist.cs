@@ -43,7 +43,7 @@ public sealed class Greylist
     /// <summary>Records the attempt; returns how long the client must still wait, or zero when it passes.</summary>
     public TimeSpan Check(IPAddress client, string? sender, string recipient)
     {
-        string key = $"{NetworkOf(client)} {sender?.ToLowerInvariant() ?? string.Empty} {recipient.ToLowerInvariant()}";
+        string key = $"{NetworkOf(client)} {WithoutBatvTag(sender?.ToLowerInvariant() ?? string.Empty)} {recipient.ToLowerInvariant()}";
         var now = _time.GetUtcNow();
         lock (_gate)
         {
@@ -77,6 +77,20 @@ public sealed class Greylist
         Array.Clear(bytes, keep, bytes.Length - keep);
         int prefix = keep * 8;
         return $"{new IPAddress(bytes)}/{prefix}";
+    }
+
+    /// <summary>
+    /// BATV senders (<c>prvs=1234abcd=user@example.org</c>) change their tag with every message; the triplet keeps
+    /// only the address under it, or no retry would ever match.
+    /// </summary>
+    public static string WithoutBatvTag(string sender)
+    {
+        if (sender.StartsWith("prvs=", StringComparison.Ordinal) && sender.IndexOf('=', 5) is > 5 and var end && end < sender.IndexOf('@', StringComparison.Ordinal))
+        {
+            return sender[(end + 1)..];
+        }
+
+        return sender;
     }
 
     private readonly record struct Triplet(DateTimeOffset FirstSeen, bool Passed);
