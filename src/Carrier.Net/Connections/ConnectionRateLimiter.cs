@@ -32,8 +32,6 @@ public sealed class ConnectionRateLimiter
         _counts = new ExpiringTable<IPAddress, AttemptWindow>(maxTrackedAddresses);
     }
 
-    public int MaxPerWindow => _maxPerWindow;
-
     public TimeSpan Window => _window;
 
     /// <summary>Clients currently remembered (at most the table's capacity).</summary>

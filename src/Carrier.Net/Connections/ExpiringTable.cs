@@ -23,8 +23,6 @@ public sealed class ExpiringTable<TKey, TValue>
 
     public int Count => _entries.Count;
 
-    public int Capacity => _capacity;
-
     /// <summary>The value for <paramref name="key"/> unless it expired (then it is removed).</summary>
     public bool TryGet(TKey key, DateTimeOffset now, out TValue value)
     {
@@ -62,14 +60,6 @@ public sealed class ExpiringTable<TKey, TValue>
         }
 
         _entries[key] = _byUse.AddLast(new Entry(key, value, expires));
-    }
-
-    public void Remove(TKey key)
-    {
-        if (_entries.TryGetValue(key, out var node))
-        {
-            Remove(node);
-        }
     }
 
     private void Remove(LinkedListNode<Entry> node)

@@ -118,8 +118,9 @@ public sealed partial class ConnectionListener : IAsyncDisposable
             var remote = ((System.Net.IPEndPoint)client.RemoteEndPoint!).Address;
             if (_options.RateLimit is { } rate && !rate.Limiter.TryAcquire(remote, out int attempts))
             {
-                LogRateExceeded(attempts, remote.ToString(), rate.Limiter.Window.TotalSeconds, _options.Name);
-                _ = RefuseAsync(client, rate.Reply(remote));
+                var shown = remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote;
+                LogRateExceeded(attempts, shown.ToString(), rate.Limiter.Window.TotalSeconds, _options.Name);
+                _ = RefuseAsync(client, rate.Reply(shown));
                 continue;
             }
 

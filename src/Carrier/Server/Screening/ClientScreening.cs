@@ -8,9 +8,10 @@ using Microsoft.Extensions.Logging;
 namespace Carrier.Server.Screening;
 
 /// <summary>
-/// Port 25's checks of the client around the recipient policy, in Postfix's order: a DNS blocklist listing
-/// refuses every recipient (554 5.7.1 at RCPT, so the client sees the reason and the log has the envelope);
-/// then the recipient policy (relay denied, unknown user); then greylisting of what would be accepted.
+/// Port 25's checks of the client around the recipient policy, in this order: a DNS blocklist listing refuses
+/// every recipient (554 5.7.1 at RCPT, so the client sees the reason and the log has the envelope), before the
+/// directory is asked anything; then the recipient policy (relay denied, unknown user); last greylisting, of
+/// recipients that would be accepted, so that refused ones leave no triplets behind.
 /// Trusted networks and authenticated clients skip the blocklist and greylisting.
 /// </summary>
 /// <remarks>
