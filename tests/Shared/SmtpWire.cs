@@ -24,10 +24,13 @@ public sealed class SmtpWire : IAsyncDisposable
     /// <summary>The TLS version negotiated, or None before TLS.</summary>
     public SslProtocols TlsProtocol => _stream is SslStream ssl ? ssl.SslProtocol : SslProtocols.None;
 
-    /// <summary>Connects; with <paramref name="implicitTls"/> the TLS handshake comes first (ports 465, 995).</summary>
-    public static async Task<SmtpWire> ConnectAsync(int port, bool readGreeting = true, bool implicitTls = false)
+    /// <summary>
+    /// Connects; with <paramref name="implicitTls"/> the TLS handshake comes first (ports 465, 995). Linux routes all of
+    /// 127.0.0.0/8 to loopback, so a <paramref name="source"/> such as 127.0.0.2 is another client to the server.
+    /// </summary>
+    public static async Task<SmtpWire> ConnectAsync(int port, bool readGreeting = true, bool implicitTls = false, string? source = null)
     {
-        var client = new TcpClient();
+        var client = source is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(source), 0));
         await client.ConnectAsync("127.0.0.1", port);
         var wire = new SmtpWire(client);
         if (implicitTls)

@@ -68,7 +68,8 @@ public sealed class TestCarrier : IAsyncDisposable
         ["Authentication:Enabled"] = "false",
     };
 
-    public static async Task<TestCarrier> StartAsync(Action<Dictionary<string, string?>>? configure = null, TempDirectory? directory = null)
+    /// <summary>Starts a server; <paramref name="time"/> replaces the clock (greylisting and rate tests move it by hand).</summary>
+    public static async Task<TestCarrier> StartAsync(Action<Dictionary<string, string?>>? configure = null, TempDirectory? directory = null, TimeProvider? time = null)
     {
         var settingsValues = DefaultSettings();
         configure?.Invoke(settingsValues);
@@ -76,7 +77,7 @@ public sealed class TestCarrier : IAsyncDisposable
         directory ??= new TempDirectory("server");
         var settings = ConfigurationLoader.Load(directory.Path, settingsValues);
         var logs = new CapturingLoggerProvider();
-        var server = CarrierServer.Start(settings, logs.CreateFactory(), TimeProvider.System);
+        var server = CarrierServer.Start(settings, logs.CreateFactory(), time ?? TimeProvider.System);
         await Task.Yield();
         return new TestCarrier(directory, owns, server, logs, settings);
     }

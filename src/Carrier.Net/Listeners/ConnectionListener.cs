@@ -116,11 +116,19 @@ public sealed partial class ConnectionListener : IAsyncDisposable
 
             client.NoDelay = true;
             var remote = ((System.Net.IPEndPoint)client.RemoteEndPoint!).Address;
+            if (_options.RateLimit is { } rate && !rate.Limiter.TryAcquire(remote, out int attempts))
+            {
+                var shown = remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote;
+                LogRateExceeded(attempts, shown.ToString(), rate.Limiter.Window.TotalSeconds, _options.Name);
+                _ = RefuseAsync(client, rate.Reply(shown));
+                continue;
+            }
+
             var admission = _limiter.TryAcquire(remote);
             if (admission != ConnectionAdmission.Admitted)
             {
                 LogRefused(_options.Name, remote.ToString(), admission.ToString());
-                _ = RefuseAsync(client);
+                _ = RefuseAsync(client, _options.TooManyConnectionsReply);
                 continue;
             }
 
@@ -166,12 +174,12 @@ public sealed partial class ConnectionListener : IAsyncDisposable
         }
     }
 
-    private async Task RefuseAsync(Socket client)
+    private static async Task RefuseAsync(Socket client, ReadOnlyMemory<byte> reply)
     {
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await client.SendAsync(_options.TooManyConnectionsReply, SocketFlags.None, timeout.Token);
+            await client.SendAsync(reply, SocketFlags.None, timeout.Token);
             client.Shutdown(SocketShutdown.Both);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
@@ -231,6 +239,10 @@ public sealed partial class ConnectionListener : IAsyncDisposable
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "refused connection from [{Address}] ({Protocol}): {Reason}")]
     private partial void LogRefused(string protocol, string address, string reason);
+
+    // Postfix's wording, which log watchers (fail2ban and the like) already know.
+    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Connection rate limit exceeded: {Attempts} from unknown[{Address}] in {WindowSeconds} seconds for service {Protocol}")]
+    private partial void LogRateExceeded(int attempts, string address, double windowSeconds, string protocol);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "accept failed ({Protocol}): {Error}")]
     private partial void LogAcceptFailed(string protocol, string error);

@@ -21,6 +21,12 @@ public sealed class ListenerOptions
     /// <summary>The protocol's line for a client refused by the connection limits (for SMTP a 421).</summary>
     public required ReadOnlyMemory<byte> TooManyConnectionsReply { get; init; }
 
+    /// <summary>When set, connections per client address and time are limited (port 25); excess get the rate limit's reply.</summary>
+    public ConnectionRateLimit? RateLimit { get; init; }
+
     /// <summary>When set, TLS is negotiated right after accept (RFC 8314 implicit TLS).</summary>
     public Func<SslServerAuthenticationOptions?>? ImplicitTls { get; init; }
 }
+
+/// <summary>A connection rate limiter and the protocol's line for a client over it, which names the client's address.</summary>
+public sealed record ConnectionRateLimit(ConnectionRateLimiter Limiter, Func<System.Net.IPAddress, ReadOnlyMemory<byte>> Reply);

@@ -8,7 +8,7 @@ namespace Carrier.Routing.Dns;
 /// <see cref="IDnsResolver"/> over DnsClient: servers from the configuration or /etc/resolv.conf, a cache that
 /// honours TTLs, and answers mapped to <see cref="DnsStatus"/> so that only NXDOMAIN is ever permanent.
 /// </summary>
-public sealed class DnsClientResolver : IDnsResolver, ITxtResolver
+public sealed class DnsClientResolver : IDnsResolver, ITxtResolver, IARecordResolver
 {
     private const int MaxCnameHops = 8;
 
@@ -84,6 +84,42 @@ public sealed class DnsClientResolver : IDnsResolver, ITxtResolver
         }
 
         return DnsAnswer.Found<string>([.. records.OfType<TxtRecord>().Select(r => string.Concat(r.Text))]);
+    }
+
+    public async Task<DnsAnswer<IPAddress>> ResolveARecordsAsync(string name, CancellationToken cancellationToken)
+    {
+        IDnsQueryResponse response;
+        try
+        {
+            response = await _client.QueryAsync(name.TrimEnd('.'), QueryType.A, QueryClass.IN, cancellationToken);
+        }
+        catch (DnsResponseException e)
+        {
+            return DnsAnswer.Empty<IPAddress>(DnsStatus.TemporaryFailure, $"A lookup of {name}: {e.Message}");
+        }
+
+        // RFC 2308 §5: a negative answer lives for the smaller of the SOA's own TTL and its MINIMUM field.
+        var negativeTtl = response.Authorities.SoaRecords()
+            .Select(soa => TimeSpan.FromSeconds(Math.Min((long)soa.TimeToLive, soa.Minimum)))
+            .Cast<TimeSpan?>()
+            .FirstOrDefault();
+        switch (response.Header.ResponseCode)
+        {
+            case DnsHeaderResponseCode.NoError:
+                break;
+            case DnsHeaderResponseCode.NotExistentDomain:
+                return DnsAnswer.Empty<IPAddress>(DnsStatus.NameError) with { TimeToLive = negativeTtl };
+            default:
+                return DnsAnswer.Empty<IPAddress>(DnsStatus.TemporaryFailure, $"A lookup of {name}: {response.Header.ResponseCode}");
+        }
+
+        var records = response.Answers.ARecords().ToList();
+        if (records.Count == 0)
+        {
+            return DnsAnswer.Empty<IPAddress>(DnsStatus.NoData) with { TimeToLive = negativeTtl };
+        }
+
+        return DnsAnswer.Found<IPAddress>([.. records.Select(r => r.Address)]) with { TimeToLive = TimeSpan.FromSeconds(records.Min(r => r.TimeToLive)) };
     }
 
     /// <summary>

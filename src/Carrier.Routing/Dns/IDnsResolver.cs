@@ -19,7 +19,11 @@ public enum DnsStatus
 }
 
 /// <summary>An answer: its status, its records (empty unless <see cref="DnsStatus.Ok"/>), and what went wrong if anything.</summary>
-public sealed record DnsAnswer<T>(DnsStatus Status, IReadOnlyList<T> Records, string? Error = null);
+public sealed record DnsAnswer<T>(DnsStatus Status, IReadOnlyList<T> Records, string? Error = null)
+{
+    /// <summary>How long the answer may be kept, when the lookup reports it: the records' smallest TTL, or for NXDOMAIN and NODATA the zone's negative TTL (RFC 2308 §5).</summary>
+    public TimeSpan? TimeToLive { get; init; }
+}
 
 /// <summary>Makes <see cref="DnsAnswer{T}"/> values.</summary>
 public static class DnsAnswer
@@ -51,4 +55,11 @@ public interface ITxtResolver
 {
     /// <summary>The TXT records of <paramref name="name"/>, each with its character-strings joined (RFC 7208 §3.3).</summary>
     Task<DnsAnswer<string>> ResolveTxtAsync(string name, CancellationToken cancellationToken);
+}
+
+/// <summary>A lookups alone, with the answer's TTL: DNS blocklists answer in A records (RFC 5782 §2.1).</summary>
+public interface IARecordResolver
+{
+    /// <summary>The A records of <paramref name="name"/>, no AAAA, no CNAME chasing beyond what the recursive server does.</summary>
+    Task<DnsAnswer<IPAddress>> ResolveARecordsAsync(string name, CancellationToken cancellationToken);
 }

@@ -51,6 +51,17 @@ public static class SmtpReplies
 
     public static SmtpReply TooManyConnections(string hostname) => new(421, "4.7.0", $"{hostname} Error: too many connections, try again later");
 
+    /// <summary>A client over <c>Limits:ConnectionRatePerIp</c>; Postfix's text, naming the address so the sender's admin can tell.</summary>
+    public static SmtpReply TooManyConnectionsFrom(string hostname, System.Net.IPAddress client) =>
+        new(421, "4.7.0", $"{hostname} Error: too many connections from {client}, try again later");
+
+    /// <summary>RFC 6647 greylisting: a temporary refusal that a real MTA retries and most spamware does not.</summary>
+    public static SmtpReply Greylisted(int seconds) => new(450, "4.7.1", $"Recipient address rejected: Greylisted, try again in {seconds} seconds");
+
+    /// <summary>The client's address is on a DNS blocklist (RFC 5782); Postfix's text, which senders search for.</summary>
+    public static SmtpReply Blocklisted(System.Net.IPAddress client, string zone) =>
+        new(554, "5.7.1", $"Service unavailable; client [{client}] blocked using {zone}");
+
     public static SmtpReply Queued(string queueId) => new(250, "2.0.0", $"Ok: queued as {queueId}");
 
     public static SmtpReply ChunkReceived(long size) => new(250, "2.0.0", $"Ok: {size} octets received");

@@ -21,8 +21,14 @@ public sealed class SmtpServerOptions
     /// <summary>Protocol errors after which the session is closed with 421. Postfix smtpd_hard_error_limit: 20.</summary>
     public int MaxErrors { get; init; } = 20;
 
-    /// <summary>Transactions in one session before the client must reconnect; bounds what one connection can do.</summary>
+    /// <summary>
+    /// Messages accepted in one session before MAIL gets 421 and the client must reconnect; bounds what one
+    /// connection can do (in the spirit of Postfix's smtpd_client_message_rate_limit).
+    /// </summary>
     public int MaxTransactionsPerSession { get; init; } = 1000;
+
+    /// <summary>Told of each session before the greeting, so that checks of the client (a DNS blocklist lookup) run while it talks.</summary>
+    public Action<SmtpSessionContext>? ClientConnected { get; init; }
 
     /// <summary>
     /// Supplies the server certificate for STARTTLS (RFC 3207); null, or a null result, means STARTTLS

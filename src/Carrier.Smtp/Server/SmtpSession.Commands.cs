@@ -138,6 +138,8 @@ public sealed partial class SmtpSession
     {
         if (_transactions >= _options.MaxTransactionsPerSession)
         {
+            _counters.Count("mail", ok: false);
+            LogTooManyMessages(_context.ClientDescription, _transactions);
             Reply(TooManyTransactions);
             return true;
         }
@@ -191,7 +193,9 @@ public sealed partial class SmtpSession
 
         if (await _policy.CheckRecipientAsync(_context, transaction.Sender, path, _connection.Aborted) is { } refusal)
         {
-            return Reject("RCPT", refusal, transaction.Sender, path);
+            // A temporary refusal (greylisting, a failed lookup) is the server's choice, not the client's
+            // mistake, so it does not count toward the error limit; a greylisted message may have many recipients.
+            return refusal.IsTransientFailure ? Defer("RCPT", refusal, transaction.Sender, path) : Reject("RCPT", refusal, transaction.Sender, path);
         }
 
         // The same recipient twice in one transaction is delivered once.
@@ -441,9 +445,21 @@ public sealed partial class SmtpSession
 
     private bool Reject(string stage, SmtpReply reply, SmtpPath? sender, SmtpPath? recipient)
     {
+        LogRefusal(stage, reply, sender, recipient);
+        return Fail(reply);
+    }
+
+    private bool Defer(string stage, SmtpReply reply, SmtpPath? sender, SmtpPath? recipient)
+    {
+        LogRefusal(stage, reply, sender, recipient);
+        Reply(reply);
+        return false;
+    }
+
+    private void LogRefusal(string stage, SmtpReply reply, SmtpPath? sender, SmtpPath? recipient)
+    {
         _counters.Count(stage.ToLowerInvariant(), ok: false);
         LogReject(stage, _context.ClientDescription, reply.ToString(), sender?.Address ?? string.Empty, recipient?.Address ?? string.Empty, _context.HeloName ?? string.Empty);
-        return Fail(reply);
     }
 
     private async ValueTask AbandonTransactionAsync()

@@ -25,6 +25,11 @@ public sealed partial class SmtpSession
     [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "too many errors ({Errors}) from {Client}, closing")]
     private partial void LogTooManyErrorsCore(int errors, string client);
 
+    [LoggerMessage(EventId = 207, Level = LogLevel.Warning, Message = "too many messages ({Messages}) in one session from {Client}, closing")]
+    private partial void LogTooManyMessagesCore(int messages, string client);
+
+    private void LogTooManyMessages(string client, int messages) => LogTooManyMessagesCore(messages, client);
+
     private void LogTimeout(string client, string stage) => LogTimeoutCore(stage.ToUpperInvariant(), client);
 
     private void LogLostConnection(string client, string stage) => LogLostConnectionCore(stage.ToUpperInvariant(), client);

@@ -63,6 +63,7 @@ public sealed partial class SmtpSession
     public async Task RunAsync()
     {
         LogConnect(_context.ClientDescription);
+        _options.ClientConnected?.Invoke(_context);
         try
         {
             Reply(SmtpReplies.Greeting(_options.Hostname));

@@ -151,6 +151,29 @@ public sealed class SmtpOptions
 
     /// <summary>Whether port 25 offers AUTH too; submission ports always do.</summary>
     public bool Auth { get; set; }
+
+    /// <summary>DNS blocklist zones (RFC 5782) asked about each untrusted port 25 client; listed clients get 554 at RCPT. Empty: off.</summary>
+    public List<string> Dnsbl { get; set; } = [];
+
+    public GreylistingOptions Greylisting { get; set; } = new();
+}
+
+/// <summary>RFC 6647 greylisting on port 25, kept in memory (a restart forgets it).</summary>
+public sealed class GreylistingOptions
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>How long a new (network, sender, recipient) triplet is refused with 450.</summary>
+    public TimeSpan Delay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a first attempt waits for its retry before it is forgotten (postgrey: 2 days).</summary>
+    public TimeSpan RetryWindow { get; set; } = TimeSpan.FromDays(2);
+
+    /// <summary>How long a triplet that passed stays accepted without delay, renewed by every use (postgrey: 35 days).</summary>
+    public TimeSpan PassedLifetime { get; set; } = TimeSpan.FromDays(36);
+
+    /// <summary>Triplets remembered; past this the least recently used is forgotten.</summary>
+    public int MaxEntries { get; set; } = 100_000;
 }
 
 public sealed class SubmissionOptions
@@ -211,6 +234,12 @@ public sealed class LimitsOptions
     public int DataLineBytes { get; set; } = 998;
 
     public int ErrorsPerSession { get; set; } = 20;
+
+    /// <summary>Port 25 connections per minute from one client address, trusted networks exempt; 0 is no limit (Postfix's smtpd_client_connection_rate_limit).</summary>
+    public int ConnectionRatePerIp { get; set; }
+
+    /// <summary>Messages accepted in one session; the next MAIL gets 421 and the client reconnects.</summary>
+    public int MessagesPerSession { get; set; } = 1000;
 
     /// <summary>Received: headers after which a message is taken to be looping and is returned (Postfix hopcount_limit).</summary>
     public int MaxHops { get; set; } = 50;

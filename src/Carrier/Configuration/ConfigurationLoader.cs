@@ -126,6 +126,7 @@ public static partial class ConfigurationLoader
         // An explicitly empty list (CARRIER_Relay__TrustedNetworks=) binds as one empty entry.
         options.Relay.TrustedNetworks.RemoveAll(string.IsNullOrWhiteSpace);
         options.Dns.Servers.RemoveAll(string.IsNullOrWhiteSpace);
+        options.Smtp.Dnsbl.RemoveAll(string.IsNullOrWhiteSpace);
 
         foreach (var (name, target) in SectionsToCheck(options))
         {
@@ -152,6 +153,7 @@ public static partial class ConfigurationLoader
     [
         ("Domains", options.Domains),
         ("Smtp", options.Smtp),
+        ("Smtp:Greylisting", options.Smtp.Greylisting),
         ("Pop3", options.Pop3),
         ("Imap", options.Imap),
         ("Pop3s", options.Pop3s),

@@ -32,8 +32,22 @@ public static class ConfigurationTemplate
 
               "Smtp": {
                 // address:port pairs for the SMTP service; [::]:25 listens on IPv6 and IPv4.
-                "Listen": {{List(smtpListen)}}
+                "Listen": {{List(smtpListen)}},
+                // DNS blocklists asked about every untrusted client (554 5.7.1 at RCPT when listed; lookups
+                // that fail let the client in). Spamhaus refuses queries through public resolvers: use your own.
+                "Dnsbl": [],                      // e.g. ["zen.spamhaus.org"]
+                // Greylisting (RFC 6647): a new (client /24 or /64, sender, recipient) gets 450 for Delay; kept
+                // in memory, so a restart forgets it. Authenticated and trusted clients are never greylisted.
+                "Greylisting": {
+                  "Enabled": false,
+                  "Delay": "00:05:00",
+                  "RetryWindow": "2.00:00:00",    // how long a first attempt waits for its retry
+                  "PassedLifetime": "36.00:00:00" // how long a triplet that passed is remembered
+                }
               },
+
+              // Clients that may relay to any domain; they are also spared the anti-abuse limits.
+              // "Relay": { "TrustedNetworks": ["127.0.0.0/8", "::1/128"] },
 
               // Message submission for mail clients (RFC 6409): AUTH required, STARTTLS on 587, implicit TLS on 465.
               "Submission": {
@@ -63,7 +77,9 @@ public static class ConfigurationTemplate
                 "Connections": 1000,
                 "CommandLineBytes": 2048,         // longer command lines get 500 5.5.2
                 "DataLineBytes": 998,             // RFC 5322 §2.1.1; longer message lines are refused
-                "ErrorsPerSession": 20            // after this many errors a client is disconnected
+                "ErrorsPerSession": 20,           // after this many errors (unknown recipients too) a client gets 421
+                "MessagesPerSession": 1000,       // then MAIL gets 421 and the client reconnects
+                "ConnectionRatePerIp": 0          // port 25 connections per minute from one address; 0: no limit
               },
 
               "Timeouts": {

@@ -61,6 +61,13 @@ public static class ConfigurationValidator
         AtLeast("Limits:CommandLineBytes", limits.CommandLineBytes, 512, problems);
         AtLeast("Limits:DataLineBytes", limits.DataLineBytes, 998, problems);
         AtLeast("Limits:ErrorsPerSession", limits.ErrorsPerSession, 1, problems);
+        AtLeast("Limits:MessagesPerSession", limits.MessagesPerSession, 1, problems);
+        if (limits.ConnectionRatePerIp < 0)
+        {
+            problems.Add(new ConfigProblem("Limits:ConnectionRatePerIp", $"{limits.ConnectionRatePerIp} is negative; give connections per minute from one address, such as 60, or 0 for no limit."));
+        }
+
+        CheckScreening(options.Smtp, problems);
         if (limits.ConnectionsPerIp > limits.Connections)
         {
             problems.Add(new ConfigProblem("Limits:ConnectionsPerIp", $"{limits.ConnectionsPerIp} is more than Limits:Connections ({limits.Connections}); lower it or raise the total."));
@@ -179,6 +186,32 @@ public static class ConfigurationValidator
             SubmissionListen = submission,
             SubmissionsListen = submissions,
         };
+    }
+
+    private static void CheckScreening(SmtpOptions smtp, List<ConfigProblem> problems)
+    {
+        for (int i = 0; i < smtp.Dnsbl.Count; i++)
+        {
+            string zone = smtp.Dnsbl[i].Trim().TrimEnd('.');
+            if (!IsDomainName(zone) || !zone.Contains('.'))
+            {
+                problems.Add(new ConfigProblem($"Smtp:Dnsbl:{i}", $"'{smtp.Dnsbl[i]}' is not a blocklist zone; write the zone's name, such as zen.spamhaus.org (queried as 4.3.2.1.zen.spamhaus.org)."));
+            }
+        }
+
+        var greylisting = smtp.Greylisting;
+        if (!greylisting.Enabled)
+        {
+            return;
+        }
+
+        Positive("Smtp:Greylisting:Delay", greylisting.Delay, problems);
+        Positive("Smtp:Greylisting:PassedLifetime", greylisting.PassedLifetime, problems);
+        AtLeast("Smtp:Greylisting:MaxEntries", greylisting.MaxEntries, 1000, problems);
+        if (greylisting.RetryWindow <= greylisting.Delay)
+        {
+            problems.Add(new ConfigProblem("Smtp:Greylisting:RetryWindow", $"{greylisting.RetryWindow} is not longer than Smtp:Greylisting:Delay ({greylisting.Delay}), so no retry could ever pass; make it longer, such as 2.00:00:00."));
+        }
     }
 
     /// <summary>Parses a listener's address:port list; an empty list turns the service off.</summary>

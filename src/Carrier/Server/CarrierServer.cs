@@ -17,6 +17,7 @@ using Carrier.Queue.Runner;
 using Carrier.Routing;
 using Carrier.Routing.Dns;
 using Carrier.Routing.Planning;
+using Carrier.Server.Screening;
 using Carrier.Smtp.Client;
 using Carrier.Smtp.Protocol;
 using Carrier.Smtp.Server;
@@ -38,6 +39,9 @@ public sealed class CarrierServer : IAsyncDisposable
     private readonly Heartbeat _heartbeat;
     private readonly Dictionary<string, ConnectionListener> _listeners;
     private readonly TimeSpan _shutdownGrace;
+    // Clients the connection rate table remembers at once; an address past this was last seen long ago.
+    private const int MaxRateTrackedClients = 100_000;
+
     private bool _stopped;
 
     private CarrierServer(DataDirectoryLock directoryLock, ICarrierStore store, MailDirectory directory, QueueRunner runner, RemoteDeliveryAgent remote, SummaryCache summaries, Heartbeat heartbeat, Dictionary<string, ConnectionListener> listeners, TimeSpan shutdownGrace)
@@ -98,7 +102,7 @@ public sealed class CarrierServer : IAsyncDisposable
             var timeouts = new ConnectionTimeouts(options.Timeouts.Idle, options.Timeouts.Session);
 
             // Each listener binds its endpoints now, so a port in use stops start-up with the key to change.
-            ConnectionListener? Listen(string name, string key, IReadOnlyList<ListenEndpoint> endpoints, IConnectionHandler handler, string refusal, Func<System.Net.Security.SslServerAuthenticationOptions?>? implicitTls, ConnectionTimeouts? ownTimeouts = null)
+            ConnectionListener? Listen(string name, string key, IReadOnlyList<ListenEndpoint> endpoints, IConnectionHandler handler, string refusal, Func<System.Net.Security.SslServerAuthenticationOptions?>? implicitTls, ConnectionTimeouts? ownTimeouts = null, ConnectionRateLimit? rateLimit = null)
             {
                 if (endpoints.Count == 0)
                 {
@@ -115,6 +119,7 @@ public sealed class CarrierServer : IAsyncDisposable
                         Timeouts = ownTimeouts ?? timeouts,
                         TooManyConnectionsReply = Encoding.ASCII.GetBytes(refusal),
                         ImplicitTls = implicitTls,
+                        RateLimit = rateLimit,
                     },
                     limiter,
                     heartbeat,
@@ -133,6 +138,7 @@ public sealed class CarrierServer : IAsyncDisposable
             var policy = new SmtpRecipientPolicy(classifier, directory, primaryDomain, settings.Parsed.TrustedNetworks, options.Submission.RestrictSender);
             var logger = loggers.CreateLogger("smtpd");
             var authenticator = new DirectoryAuthenticator(guard, logger);
+            var screening = ClientScreening.Create(settings, policy, CreateResolver(settings), time, logger);
             var smtpOptions = new SmtpServerOptions
             {
                 Hostname = settings.Hostname,
@@ -141,13 +147,20 @@ public sealed class CarrierServer : IAsyncDisposable
                 MaxCommandLineLength = options.Limits.CommandLineBytes,
                 MaxDataLineLength = options.Limits.DataLineBytes,
                 MaxErrors = options.Limits.ErrorsPerSession,
+                MaxTransactionsPerSession = options.Limits.MessagesPerSession,
+                ClientConnected = screening.ClientConnected,
                 StartTls = tls,
                 Authenticator = options.Smtp.Auth ? authenticator : null,
                 PlaintextAuthAllowed = plaintextAllowed,
             };
             var sink = new QueueMessageSink(intake, policy.BarePostmasterAddress, logger, inbound: CreateInboundChecks(settings));
             string smtpRefusal = SmtpReplies.TooManyConnections(settings.Hostname).ToWireString();
-            Listen("smtpd", "Smtp:Listen", settings.SmtpListen, new SmtpConnectionHandler(smtpOptions, policy, sink, time, logger), smtpRefusal, null);
+            var rateLimit = options.Limits.ConnectionRatePerIp > 0
+                ? new ConnectionRateLimit(
+                    new ConnectionRateLimiter(options.Limits.ConnectionRatePerIp, TimeSpan.FromMinutes(1), MaxRateTrackedClients, policy.IsTrusted, time),
+                    client => Encoding.ASCII.GetBytes(SmtpReplies.TooManyConnectionsFrom(settings.Hostname, client).ToWireString()))
+                : null;
+            Listen("smtpd", "Smtp:Listen", settings.SmtpListen, new SmtpConnectionHandler(smtpOptions, screening, sink, time, logger), smtpRefusal, null, rateLimit: rateLimit);
 
             // Submission (RFC 6409): the same server, but AUTH is required and the header is completed.
             var submissionOptions = new SmtpServerOptions
@@ -158,6 +171,7 @@ public sealed class CarrierServer : IAsyncDisposable
                 MaxCommandLineLength = smtpOptions.MaxCommandLineLength,
                 MaxDataLineLength = smtpOptions.MaxDataLineLength,
                 MaxErrors = smtpOptions.MaxErrors,
+                MaxTransactionsPerSession = smtpOptions.MaxTransactionsPerSession,
                 StartTls = tls,
                 Authenticator = authenticator,
                 RequireAuthentication = true,

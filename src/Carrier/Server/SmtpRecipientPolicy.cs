@@ -87,7 +87,8 @@ public sealed class SmtpRecipientPolicy : IRecipientPolicy
         }
     }
 
-    private bool IsTrusted(IPAddress address)
+    /// <summary>Whether the address is in <c>Relay:TrustedNetworks</c>: such clients relay, and anti-abuse limits spare them.</summary>
+    public bool IsTrusted(IPAddress address)
     {
         address = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
         return _trusted.Any(network => network.Contains(address));

@@ -34,7 +34,11 @@ public sealed partial class LabDns : IAsyncDisposable
         foreach (string file in System.IO.Directory.GetFiles(source, "*.zone").Order(StringComparer.Ordinal))
         {
             string zone = Path.GetFileNameWithoutExtension(file);
-            string text = Placeholder().Replace(await File.ReadAllTextAsync(file), m => network.Address(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToString());
+            string text = Placeholder().Replace(await File.ReadAllTextAsync(file), m =>
+            {
+                string address = network.Address(int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)).ToString();
+                return m.Groups[1].Success ? string.Join('.', address.Split('.').Reverse()) : address;
+            });
             await File.WriteAllTextAsync(Path.Combine(directory, zone + ".zone"), text);
             zones.Add(zone);
         }
@@ -118,7 +122,8 @@ public sealed partial class LabDns : IAsyncDisposable
         throw new InvalidOperationException($"NSD did not publish {probe} after reloading {zone}: {_nsd.Output}");
     }
 
-    [GeneratedRegex(@"\{\{(\d+)\}\}")]
+    // {{N}}: lab address N; {{rev:N}}: the same with its octets reversed, as a DNS blocklist names it.
+    [GeneratedRegex(@"\{\{(rev:)?(\d+)\}\}")]
     private static partial Regex Placeholder();
 
     public ValueTask DisposeAsync() => _nsd.DisposeAsync();

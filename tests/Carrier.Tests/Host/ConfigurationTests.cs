@@ -183,8 +183,43 @@ public sealed class ConfigurationTests : IDisposable
         var problem = Problem("""{ "Limits": { "MessageSize": 1000000 } }""");
         Assert.Equal("Limits:MessageSize", problem.Key);
         Assert.Equal(
-            "is not a configuration key Carrier knows; the keys of Limits are CommandLineBytes, Connections, ConnectionsPerIp, DataLineBytes, ErrorsPerSession, MaxHops, MessageSizeBytes, RecipientsPerMessage.",
+            "is not a configuration key Carrier knows; the keys of Limits are CommandLineBytes, ConnectionRatePerIp, Connections, ConnectionsPerIp, DataLineBytes, ErrorsPerSession, MaxHops, MessageSizeBytes, MessagesPerSession, RecipientsPerMessage.",
             problem.Message);
+    }
+
+    [Fact]
+    public void Anti_abuse_settings_are_off_by_default_except_the_per_session_limits()
+    {
+        var options = Loads(null).Options;
+        Assert.Empty(options.Smtp.Dnsbl);
+        Assert.False(options.Smtp.Greylisting.Enabled);
+        Assert.Equal(TimeSpan.FromMinutes(5), options.Smtp.Greylisting.Delay);
+        Assert.Equal(0, options.Limits.ConnectionRatePerIp);
+        Assert.Equal(1000, options.Limits.MessagesPerSession);
+        Assert.Equal(20, options.Limits.ErrorsPerSession);
+
+        var configured = Loads("""{ "Smtp": { "Dnsbl": ["zen.spamhaus.org"], "Greylisting": { "Enabled": true, "Delay": "00:10:00" } }, "Limits": { "ConnectionRatePerIp": 60 } }""").Options;
+        Assert.Equal(["zen.spamhaus.org"], configured.Smtp.Dnsbl);
+        Assert.True(configured.Smtp.Greylisting.Enabled);
+        Assert.Equal(TimeSpan.FromMinutes(10), configured.Smtp.Greylisting.Delay);
+        Assert.Equal(60, configured.Limits.ConnectionRatePerIp);
+        Assert.Empty(Loads(null, new() { ["Smtp:Dnsbl:0"] = "" }).Options.Smtp.Dnsbl);
+    }
+
+    [Theory]
+    [InlineData("""{ "Smtp": { "Dnsbl": ["zen spamhaus"] } }""", "Smtp:Dnsbl:0", "'zen spamhaus' is not a blocklist zone; write the zone's name, such as zen.spamhaus.org (queried as 4.3.2.1.zen.spamhaus.org).")]
+    [InlineData("""{ "Smtp": { "Dnsbl": ["localhost"] } }""", "Smtp:Dnsbl:0", "'localhost' is not a blocklist zone; write the zone's name, such as zen.spamhaus.org (queried as 4.3.2.1.zen.spamhaus.org).")]
+    [InlineData("""{ "Smtp": { "Greylisting": { "Enabled": true, "Delay": "01:00:00", "RetryWindow": "00:30:00" } } }""", "Smtp:Greylisting:RetryWindow", "00:30:00 is not longer than Smtp:Greylisting:Delay (01:00:00), so no retry could ever pass; make it longer, such as 2.00:00:00.")]
+    [InlineData("""{ "Smtp": { "Greylisting": { "Enabled": true, "Delay": "00:00:00" } } }""", "Smtp:Greylisting:Delay", "00:00:00 must be longer than zero; write a duration such as 00:05:00.")]
+    [InlineData("""{ "Smtp": { "Greylisting": { "Enabled": true, "MaxEntries": 10 } } }""", "Smtp:Greylisting:MaxEntries", "10 is too small; use at least 1000.")]
+    [InlineData("""{ "Smtp": { "Greylisting": { "Dealy": "00:05:00" } } }""", "Smtp:Greylisting:Dealy", "is not a configuration key Carrier knows; the keys of Smtp:Greylisting are Delay, Enabled, MaxEntries, PassedLifetime, RetryWindow.")]
+    [InlineData("""{ "Limits": { "ConnectionRatePerIp": -1 } }""", "Limits:ConnectionRatePerIp", "-1 is negative; give connections per minute from one address, such as 60, or 0 for no limit.")]
+    [InlineData("""{ "Limits": { "MessagesPerSession": 0 } }""", "Limits:MessagesPerSession", "0 is too small; use at least 1.")]
+    public void Anti_abuse_settings_that_make_no_sense_are_named_with_the_fix(string json, string key, string message)
+    {
+        var problem = Problem(json);
+        Assert.Equal(key, problem.Key);
+        Assert.Equal(message, problem.Message);
     }
 
     [Theory]
