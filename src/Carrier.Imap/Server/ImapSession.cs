@@ -34,6 +34,7 @@ public sealed partial class ImapSession
     private readonly ILogger _logger;
     private readonly CommandFramer _framer;
     private readonly ResponseWriter _out;
+    private readonly RecentMessages _recent;
 
     private ImapState _state = ImapState.NotAuthenticated;
     private InputMode _mode = InputMode.Command;
@@ -47,8 +48,9 @@ public sealed partial class ImapSession
     private bool _condStore;
     private bool _qresync;
 
-    public ImapSession(Connection connection, ImapServerOptions options, MailDirectory directory, IMailboxStore mailboxes, IBlobStore blobs, TimeProvider time, ILogger logger)
+    public ImapSession(Connection connection, ImapServerOptions options, MailDirectory directory, IMailboxStore mailboxes, IBlobStore blobs, TimeProvider time, ILogger logger, RecentMessages recent)
     {
+        _recent = recent;
         _connection = connection;
         _options = options;
         _directory = directory;
