@@ -285,7 +285,7 @@ public sealed partial class ImapSession
     {
         if (!command.Args.Space() || !command.Args.TryReadAtom(out string name))
         {
-            return Task.FromResult(Bad(command.Tag, "UID needs a command: FETCH, SEARCH, STORE, COPY, MOVE or EXPUNGE"));
+            return Task.FromResult(Bad(command.Tag, "UID needs a command: FETCH, SEARCH, SORT, THREAD, STORE, COPY, MOVE or EXPUNGE"));
         }
 
         var inner = command with { Name = name.ToUpperInvariant() };
@@ -299,7 +299,9 @@ public sealed partial class ImapSession
         "STORE" => StoreAsync(command, uid),
         "COPY" => CopyAsync(command, uid, move: false),
         "MOVE" => CopyAsync(command, uid, move: true),
-        _ => Task.FromResult(Bad(command.Tag, "UID needs a command: FETCH, SEARCH, STORE, COPY, MOVE or EXPUNGE")),
+        "SORT" => SortAsync(command, uid),
+        "THREAD" => ThreadAsync(command, uid),
+        _ => Task.FromResult(Bad(command.Tag, "UID needs a command: FETCH, SEARCH, SORT, THREAD, STORE, COPY, MOVE or EXPUNGE")),
     };
 
     private async Task<bool> NoopAsync(CommandContext command)
