@@ -168,6 +168,12 @@ public static class ThreadBuilder
     /// <summary>Whether making <paramref name="child"/> a child of <paramref name="parent"/> would close a loop.</summary>
     private static bool WouldLoop(ThreadNode parent, ThreadNode child)
     {
+        // Only a container with children can be an ancestor of another: the usual case needs no walk.
+        if (child.Children.Count == 0)
+        {
+            return ReferenceEquals(parent, child);
+        }
+
         for (var ancestor = parent; ancestor is not null; ancestor = ancestor.Parent)
         {
             if (ReferenceEquals(ancestor, child))
