@@ -32,11 +32,14 @@ public sealed partial class ImapSession
         }
     }
 
-    /// <summary>The flags of a message as this session sees them: the stored ones and \Recent if it is recent here.</summary>
+    /// <summary>
+    /// The flags of a message as this session sees them: the stored ones, and \Recent if it is recent here and the
+    /// client speaks IMAP4rev1 (IMAP4rev2 removed the flag).
+    /// </summary>
     private string SessionFlagText(MessageInfo message)
     {
         string stored = FlagText(message);
-        if (_selected?.IsRecent(message.Uid) != true)
+        if (_rev2 || _selected?.IsRecent(message.Uid) != true)
         {
             return stored;
         }

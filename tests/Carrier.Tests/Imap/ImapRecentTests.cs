@@ -91,5 +91,6 @@ public sealed class ImapRecentTests : IClassFixture<ImapServerFixture>
         await using var other = await ImapWire.LoginAsync(_server.Port, user);
         await ImapServerFixture.AppendAsync(other, "INBOX", ImapServerFixture.Message("rev2 again"));
         Assert.Equal("* 2 EXISTS\r\nn OK NOOP completed", await wire.CommandAsync("n", "NOOP"));
+        Assert.Equal("* 2 FETCH (FLAGS ())\r\nf OK FETCH completed", await wire.CommandAsync("f", "FETCH 2 FLAGS"));
     }
 }
