@@ -117,4 +117,30 @@ public sealed class ImapSortThreadTests : IClassFixture<ImapServerFixture>
         Assert.Equal("* THREAD ((3 5)(4))\r\na3 OK UID THREAD completed", await wire.CommandAsync("a3", "UID THREAD REFERENCES US-ASCII SUBJECT re NOT UID 6"));
         Assert.Equal("* THREAD\r\na4 OK THREAD completed", await wire.CommandAsync("a4", "THREAD REFERENCES UTF-8 SUBJECT nothing-like-this"));
     }
+
+    [Fact]
+    public async Task THREAD_REFERENCES_recomputes_summaries_stored_before_they_kept_References()
+    {
+        string user = await _server.NewUserAsync();
+        await using var wire = await ImapWire.LoginAsync(_server.Port, user);
+        await AppendAsync(wire, "Subject: Start\r\nMessage-ID: <p@example.org>\r\nDate: 1 Mar 2024 09:00:00 +0000\r\n\r\nbody\r\n", "01-Mar-2024 09:00:00 +0000");
+        await AppendAsync(wire, "Subject: Something else\r\nMessage-ID: <c@example.org>\r\nReferences: <p@example.org>\r\nDate: 2 Mar 2024 09:00:00 +0000\r\n\r\nbody\r\n", "02-Mar-2024 09:00:00 +0000");
+        await wire.CommandAsync("s", "SELECT INBOX");
+        await wire.CommandAsync("f", "FETCH 1:* ENVELOPE");
+
+        // Rewrite the cached summaries in the form stored before References was kept.
+        var store = _server.Carrier.Server.Store;
+        var mailbox = await _server.Carrier.MailboxAsync(user);
+        var blobIds = (await store.Mailboxes.ListMessagesAsync(mailbox.Id, CancellationToken.None)).Select(m => m.BlobId).ToList();
+        foreach (var (blobId, stored) in await store.Blobs.GetSummariesAsync(blobIds, CancellationToken.None))
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(stored)!.AsObject();
+            Assert.True(json.Remove("References"));
+            await store.Blobs.SetSummaryAsync(blobId, json.ToJsonString(), CancellationToken.None);
+        }
+
+        Assert.Equal("* THREAD (1 2)\r\na1 OK THREAD completed", await wire.CommandAsync("a1", "THREAD REFERENCES UTF-8 ALL"));
+        var refreshed = await store.Blobs.GetSummariesAsync(blobIds, CancellationToken.None);
+        Assert.All(refreshed.Values, stored => Assert.Contains("\"References\"", stored, StringComparison.Ordinal));
+    }
 }
