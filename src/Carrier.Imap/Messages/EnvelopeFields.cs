@@ -17,7 +17,8 @@ public sealed record EnvelopeAddress(string? Name, string Mailbox, string Host)
 /// </summary>
 public sealed record EnvelopeFields(string? Date, string? Subject, EnvelopeAddress? From, EnvelopeAddress? To, EnvelopeAddress? Cc, string? InReplyTo, string? MessageId)
 {
-    private static readonly EnvelopeFields Nothing = new(null, null, null, null, null, null, null);
+    /// <summary>No fields: what SORT uses when it needs none of them.</summary>
+    public static EnvelopeFields None { get; } = new(null, null, null, null, null, null, null);
 
     /// <summary>The Date: header as a point in time; null when absent or unreadable.</summary>
     public DateTimeOffset? SentDate => Date is not null && DateUtils.TryParse(Date, out var date) ? date : null;
@@ -28,7 +29,7 @@ public sealed record EnvelopeFields(string? Date, string? Subject, EnvelopeAddre
         var reader = new ImapReader(Encoding.UTF8.GetBytes(envelope));
         if (!reader.TryRead((byte)'(') || !reader.TryReadNString(out string? date) || !reader.Space() || !reader.TryReadNString(out string? subject) || !reader.Space())
         {
-            return Nothing;
+            return None;
         }
 
         var addresses = new EnvelopeAddress?[6];
@@ -36,7 +37,7 @@ public sealed record EnvelopeFields(string? Date, string? Subject, EnvelopeAddre
         {
             if (!TryReadFirstAddress(reader, out addresses[i]) || !reader.Space())
             {
-                return Nothing with { Date = date, Subject = subject };
+                return None with { Date = date, Subject = subject };
             }
         }
 

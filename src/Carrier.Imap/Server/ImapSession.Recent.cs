@@ -14,12 +14,10 @@ public sealed partial class ImapSession
         uint claimedBefore = selected.ReadOnly
             ? _recent.Claimed(selected.Id, selected.UidValidity, messages)
             : _recent.Claim(selected.Id, selected.UidValidity, messages);
-        for (int i = messages.Count - 1; i >= 0 && messages[i].Uid > knownUid; i--)
+        uint floor = Math.Max(knownUid, claimedBefore);
+        for (int i = messages.Count - 1; i >= 0 && messages[i].Uid > floor; i--)
         {
-            if (messages[i].Uid > claimedBefore)
-            {
-                selected.MarkRecent(messages[i].Uid);
-            }
+            selected.MarkRecent(messages[i].Uid);
         }
     }
 

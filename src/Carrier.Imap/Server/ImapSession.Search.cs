@@ -67,11 +67,9 @@ public sealed partial class ImapSession
         bool usesModSeq = UsesModSeq(key);
         ulong highestMatched = matches.Count == 0 ? 0 : matches.Max(i => selected.Messages[i].ModSeq);
         var numbers = matches.Select(i => uid ? selected.Messages[i].Uid : (uint)i + 1).ToList();
-        if (returns is { Count: 1 } && returns.Contains("SAVE"))
-        {
-            // RFC 5182 §2.1: SAVE alone asks for no ESEARCH response.
-        }
-        else if (returns is null && !_rev2)
+        // RFC 5182 §2.1: SAVE alone asks for no ESEARCH response.
+        bool answer = returns is not { Count: 1 } || !returns.Contains("SAVE");
+        if (answer && returns is null && !_rev2)
         {
             var line = new StringBuilder("* SEARCH");
             foreach (uint number in numbers)
@@ -86,7 +84,7 @@ public sealed partial class ImapSession
 
             _out.Line(line.ToString());
         }
-        else
+        else if (answer)
         {
             returns ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "ALL" };
             var response = new StringBuilder("* ESEARCH (TAG ");

@@ -107,7 +107,6 @@ public sealed partial class ImapSession
         var selected = _selected!;
         var summaries = needsEnvelope ? await LoadSummariesAsync(selected, indexes) : null;
         var sortable = new List<SortableMessage>(indexes.Count);
-        var empty = EnvelopeFields.Parse(string.Empty);
         foreach (int index in indexes)
         {
             var message = selected.Messages[index];
@@ -118,7 +117,7 @@ public sealed partial class ImapSession
                 summary = await SummarizeBlobAsync(message.BlobId);
             }
 
-            var envelope = summary is null ? empty : EnvelopeFields.Parse(summary.Envelope);
+            var envelope = summary is null ? EnvelopeFields.None : EnvelopeFields.Parse(summary.Envelope);
             sortable.Add(new SortableMessage(index, uid ? message.Uid : (uint)index + 1, message.InternalDate, message.Size, envelope, summary?.References));
         }
 
