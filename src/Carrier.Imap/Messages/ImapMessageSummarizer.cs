@@ -36,6 +36,7 @@ public sealed class ImapMessageSummarizer : IMessageSummarizer
         new BodyStructureWriter(layout, extensible: true).Append(bodyStructure, body);
         var basicBody = new StringBuilder();
         new BodyStructureWriter(layout, extensible: false).Append(basicBody, body);
-        return new MessageSummary(envelope.ToString(), bodyStructure.ToString(), basicBody.ToString());
+        string references = ImapWireText.RawHeader(layout.Message.Headers, HeaderId.References) ?? string.Empty;
+        return new MessageSummary(envelope.ToString(), bodyStructure.ToString(), basicBody.ToString(), references);
     }
 }

@@ -285,7 +285,7 @@ public sealed class ImapReader
     public bool TryReadSequenceSet(out SequenceSet set)
     {
         int start = _position;
-        while (_position < _data.Length && (char.IsAsciiDigit((char)_data[_position]) || _data[_position] is (byte)':' or (byte)',' or (byte)'*'))
+        while (_position < _data.Length && (char.IsAsciiDigit((char)_data[_position]) || _data[_position] is (byte)':' or (byte)',' or (byte)'*' or (byte)'$'))
         {
             _position++;
         }

@@ -14,8 +14,8 @@ public sealed record FlagKey(string Flag, bool Set) : SearchKey;
 
 public sealed record KeywordKey(string Keyword, bool Set) : SearchKey;
 
-/// <summary>RECENT and NEW match nothing and OLD everything: Carrier gives no session the \Recent flag.</summary>
-public sealed record NothingKey : SearchKey;
+/// <summary>RECENT (or, with <c>Set</c> false, OLD): the \Recent flag of RFC 3501, which is per session.</summary>
+public sealed record RecentKey(bool Set) : SearchKey;
 
 public enum DateComparison
 {

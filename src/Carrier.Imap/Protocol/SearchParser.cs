@@ -77,7 +77,7 @@ public sealed class SearchParser
             return _reader.TryRead((byte)')') ? (keys.Count == 1 ? keys[0] : new AndKey(keys)) : null;
         }
 
-        if (_reader.Peek is >= '0' and <= '9' or '*')
+        if (_reader.Peek is >= '0' and <= '9' or '*' or '$')
         {
             return _reader.TryReadSequenceSet(out var set) ? new SequenceKey(set, Uid: false) : Invalid("Invalid sequence set");
         }
@@ -112,11 +112,12 @@ public sealed class SearchParser
             case "UNSEEN":
                 return new FlagKey("\\Seen", false);
             case "RECENT":
+                return new RecentKey(true);
             case "NEW":
-                return new NothingKey();
+                // RFC 3501 §6.4.4: NEW is (RECENT UNSEEN).
+                return new AndKey([new RecentKey(true), new FlagKey("\\Seen", false)]);
             case "OLD":
-            case "UNRECENT":
-                return new AllKey();
+                return new RecentKey(false);
             case "KEYWORD":
             case "UNKEYWORD":
                 return _reader.Space() && _reader.TryReadAtom(out string keyword) ? new KeywordKey(keyword, word.Equals("KEYWORD", StringComparison.OrdinalIgnoreCase)) : null;

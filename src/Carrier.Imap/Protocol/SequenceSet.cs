@@ -15,16 +15,51 @@ public sealed class SequenceSet
 
     private readonly (uint First, uint Last)[] _ranges;
 
-    private SequenceSet((uint First, uint Last)[] ranges)
+    private SequenceSet((uint First, uint Last)[] ranges, bool isSearchResult = false)
     {
         _ranges = ranges;
+        IsSearchResult = isSearchResult;
     }
+
+    /// <summary>The set that names no message (an empty saved search result, RFC 5182).</summary>
+    public static SequenceSet Empty { get; } = new([]);
+
+    /// <summary>"$": the result of the last SEARCH ... RETURN (SAVE) (RFC 5182 §2.1); the session resolves it.</summary>
+    public static SequenceSet SearchResult { get; } = new([], isSearchResult: true);
 
     public IReadOnlyList<(uint First, uint Last)> Ranges => _ranges;
 
+    /// <summary>Whether this is the "$" marker rather than numbers; as numbers it names nothing.</summary>
+    public bool IsSearchResult { get; }
+
+    /// <summary>The set of the given numbers (UIDs of a saved search result), as ranges.</summary>
+    public static SequenceSet FromNumbers(IEnumerable<uint> numbers)
+    {
+        var ranges = new List<(uint, uint)>();
+        foreach (uint number in numbers.Where(n => n > 0).Distinct().Order())
+        {
+            if (ranges.Count > 0 && ranges[^1].Item2 + 1 == number)
+            {
+                ranges[^1] = (ranges[^1].Item1, number);
+            }
+            else
+            {
+                ranges.Add((number, number));
+            }
+        }
+
+        return new SequenceSet([.. ranges]);
+    }
+
     public static bool TryParse(string text, out SequenceSet set)
     {
-        set = new SequenceSet([]);
+        set = Empty;
+        if (text == "$")
+        {
+            set = SearchResult;
+            return true;
+        }
+
         if (text.Length == 0)
         {
             return false;

@@ -15,6 +15,7 @@ public sealed class ImapConnectionHandler : IConnectionHandler
     private readonly IBlobStore _blobs;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly RecentMessages _recent;
 
     public ImapConnectionHandler(ImapServerOptions options, MailDirectory directory, IMailboxStore mailboxes, IBlobStore blobs, TimeProvider time, ILogger logger)
     {
@@ -24,8 +25,9 @@ public sealed class ImapConnectionHandler : IConnectionHandler
         _blobs = blobs;
         _time = time;
         _logger = logger;
+        _recent = new RecentMessages(time.GetUtcNow());
     }
 
     public Task HandleAsync(Connection connection) =>
-        new ImapSession(connection, _options, _directory, _mailboxes, _blobs, _time, _logger).RunAsync();
+        new ImapSession(connection, _options, _directory, _mailboxes, _blobs, _time, _logger, _recent).RunAsync();
 }

@@ -13,6 +13,11 @@ public sealed partial class ImapSession
     private List<int>? Resolve(SequenceSet set, bool uid)
     {
         var selected = _selected!;
+        if (set.IsSearchResult)
+        {
+            return SearchResultIndexes();
+        }
+
         if (uid)
         {
             return set.Select(selected.Uids());
@@ -220,7 +225,7 @@ public sealed partial class ImapSession
             switch (item.Kind)
             {
                 case FetchKind.Flags:
-                    _out.Text("FLAGS (").Text(FlagText(message)).Text(")");
+                    _out.Text("FLAGS (").Text(SessionFlagText(message)).Text(")");
                     wroteFlags = true;
                     break;
                 case FetchKind.Uid:
@@ -278,7 +283,7 @@ public sealed partial class ImapSession
         if (flagsChanged && !wroteFlags)
         {
             // RFC 9051 §6.4.5: when FETCH sets \Seen, the new flags go with the response.
-            _out.Text(first ? string.Empty : " ").Text("FLAGS (").Text(FlagText(message)).Text(")");
+            _out.Text(first ? string.Empty : " ").Text("FLAGS (").Text(SessionFlagText(message)).Text(")");
         }
 
         _out.Line(")");

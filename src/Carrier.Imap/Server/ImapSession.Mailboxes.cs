@@ -224,7 +224,7 @@ public sealed partial class ImapSession
     private async Task WriteStatusAsync(MailboxInfo mailbox, List<string> items)
     {
         IReadOnlyList<MessageInfo>? messages = null;
-        if (items.Any(i => i is "UNSEEN" or "DELETED" or "SIZE"))
+        if (items.Any(i => i is "UNSEEN" or "DELETED" or "SIZE" or "RECENT"))
         {
             messages = await _mailboxes.ListMessagesAsync(mailbox.Id, Aborted);
         }
@@ -241,6 +241,7 @@ public sealed partial class ImapSession
                 "DELETED" => messages!.Count(m => m.Flags.HasFlag(MessageFlags.Deleted)).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "SIZE" => messages!.Sum(m => m.Size).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "HIGHESTMODSEQ" => Math.Max(mailbox.HighestModSeq, 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "RECENT" => UnclaimedCount(mailbox, messages!).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 _ => "0",
             };
             values.Add(item + " " + value);

@@ -15,14 +15,14 @@ public sealed partial class ImapSession
             return BadSyntax(command, "SEARCH [RETURN (options)] [CHARSET name] criteria");
         }
 
-        // RFC 4731 / RFC 9051 §6.4.4: RETURN (MIN MAX ALL COUNT [SAVE]); an empty list means ALL.
+        // RFC 4731 / RFC 9051 §6.4.4: RETURN (MIN MAX ALL COUNT SAVE); an empty list means ALL.
         HashSet<string>? returns = null;
         if (args.TryReadKeyword("RETURN"))
         {
             returns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            if (!args.Space() || !TryReadOptionList(args, returns) || !args.Space() || returns.Any(r => r.ToUpperInvariant() is not ("MIN" or "MAX" or "ALL" or "COUNT")))
+            if (!args.Space() || !TryReadOptionList(args, returns) || !args.Space() || returns.Any(r => r.ToUpperInvariant() is not ("MIN" or "MAX" or "ALL" or "COUNT" or "SAVE")))
             {
-                return BadSyntax(command, "SEARCH RETURN (MIN MAX ALL COUNT) criteria");
+                return BadSyntax(command, "SEARCH RETURN (MIN MAX ALL COUNT SAVE) criteria");
             }
 
             if (returns.Count == 0)
@@ -38,8 +38,14 @@ public sealed partial class ImapSession
                 return BadSyntax(command, "SEARCH CHARSET name criteria");
             }
 
-            if (!charset.Equals("UTF-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase))
+            if (!IsKnownCharset(charset))
             {
+                if (returns?.Contains("SAVE") == true)
+                {
+                    // RFC 5182 §2.1: a SEARCH that saves and fails with NO leaves "$" empty.
+                    _searchResult = [];
+                }
+
                 return No(command, "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
             }
         }
@@ -52,32 +58,18 @@ public sealed partial class ImapSession
         }
 
         var selected = _selected!;
-        var matches = new List<int>();
-        for (int index = 0; index < selected.Count; index++)
+        var matches = await FindMatchesAsync(ResolveSearchResult(key), selected);
+        if (returns?.Contains("SAVE") == true)
         {
-            var message = selected.Messages[index];
-            MessageSearchText? text = null;
-            if (key.NeedsContent)
-            {
-                var content = await ReadContentAsync(selected.Id, message.Uid);
-                if (content is null)
-                {
-                    continue;
-                }
-
-                text = await MessageParts.LoadSearchTextAsync(content, Aborted);
-            }
-
-            if (Matches(key, message, index, selected, text))
-            {
-                matches.Add(index);
-            }
+            SaveSearchResult(selected, matches, returns);
         }
 
         bool usesModSeq = UsesModSeq(key);
         ulong highestMatched = matches.Count == 0 ? 0 : matches.Max(i => selected.Messages[i].ModSeq);
         var numbers = matches.Select(i => uid ? selected.Messages[i].Uid : (uint)i + 1).ToList();
-        if (returns is null && !_rev2)
+        // RFC 5182 §2.1: SAVE alone asks for no ESEARCH response.
+        bool answer = returns is not { Count: 1 } || !returns.Contains("SAVE");
+        if (answer && returns is null && !_rev2)
         {
             var line = new StringBuilder("* SEARCH");
             foreach (uint number in numbers)
@@ -92,7 +84,7 @@ public sealed partial class ImapSession
 
             _out.Line(line.ToString());
         }
-        else
+        else if (answer)
         {
             returns ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "ALL" };
             var response = new StringBuilder("* ESEARCH (TAG ");
@@ -134,6 +126,34 @@ public sealed partial class ImapSession
         return Ok(command, $"{(uid ? "UID SEARCH" : "SEARCH")} completed");
     }
 
+    /// <summary>The 0-based indexes of the selected messages that match, in mailbox order.</summary>
+    private async Task<List<int>> FindMatchesAsync(SearchKey key, SelectedMailbox selected)
+    {
+        var matches = new List<int>();
+        for (int index = 0; index < selected.Count; index++)
+        {
+            var message = selected.Messages[index];
+            MessageSearchText? text = null;
+            if (key.NeedsContent)
+            {
+                var content = await ReadContentAsync(selected.Id, message.Uid);
+                if (content is null)
+                {
+                    continue;
+                }
+
+                text = await MessageParts.LoadSearchTextAsync(content, Aborted);
+            }
+
+            if (Matches(key, message, index, selected, text))
+            {
+                matches.Add(index);
+            }
+        }
+
+        return matches;
+    }
+
     private static bool UsesModSeq(SearchKey key) => key switch
     {
         ModSeqKey => true,
@@ -146,7 +166,7 @@ public sealed partial class ImapSession
     private static bool Matches(SearchKey key, MessageInfo message, int index, SelectedMailbox selected, MessageSearchText? text) => key switch
     {
         AllKey => true,
-        NothingKey => false,
+        RecentKey recent => selected.IsRecent(message.Uid) == recent.Set,
         FlagKey flag => message.Flags.HasFlag(SystemFlag(flag.Flag)!.Value) == flag.Set,
         KeywordKey keyword => message.Keywords.Contains(keyword.Keyword, StringComparer.OrdinalIgnoreCase) == keyword.Set,
         SizeKey size => size.Larger ? message.Size > size.Size : message.Size < size.Size,

@@ -54,13 +54,15 @@ public sealed partial class ImapSession
         var selected = new SelectedMailbox(mailbox, readOnly, [.. messages], _mailboxes.Changes, WakeIdle);
         _selected = selected;
         _state = ImapState.Selected;
+        _searchResult = [];
+        TakeRecent(selected, knownUid: 0);
 
         _out.Line("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)");
         _out.Line(readOnly ? "* OK [PERMANENTFLAGS ()] Read-only mailbox" : "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted");
         _out.Line($"* {selected.Count} EXISTS");
+        WriteRecentCount(selected);
         if (!_rev2)
         {
-            _out.Line("* 0 RECENT");
             int firstUnseen = messages.ToList().FindIndex(m => !m.Flags.HasFlag(MessageFlags.Seen));
             if (firstUnseen >= 0)
             {
@@ -175,6 +177,7 @@ public sealed partial class ImapSession
 
         selected.Dispose();
         _selected = null;
+        _searchResult = [];
         _state = ImapState.Authenticated;
         return Ok(command, $"{command.Name} completed");
     }
@@ -202,8 +205,7 @@ public sealed partial class ImapSession
         List<uint>? chosen = null;
         if (uids is not null)
         {
-            var all = selected.Uids();
-            chosen = [.. uids.Select(all).Select(i => all[i])];
+            chosen = [.. Resolve(uids, uid: true)!.Select(i => selected.Messages[i].Uid)];
         }
 
         var removed = await _mailboxes.ExpungeAsync(selected.Id, chosen, Aborted);

@@ -82,7 +82,7 @@ public sealed partial class ImapSession
             {
                 string uidPart = uid ? $"UID {message.Uid} " : string.Empty;
                 string modseq = _condStore ? $" MODSEQ ({message.ModSeq})" : string.Empty;
-                _out.Line($"* {index + 1} FETCH ({uidPart}FLAGS ({FlagText(message)}){modseq})");
+                _out.Line($"* {index + 1} FETCH ({uidPart}FLAGS ({SessionFlagText(message)}){modseq})");
             }
         }
 

@@ -21,13 +21,19 @@ public sealed partial class ImapSession
                 continue;
             }
 
-            await using var blob = await _blobs.OpenReadAsync(blobId, Aborted);
-            using var content = new MemoryStream();
-            await blob.CopyToAsync(content, Aborted);
-            summaries[blobId] = await StoreSummaryAsync(blobId, content.GetBuffer().AsMemory(0, (int)content.Length));
+            summaries[blobId] = await SummarizeBlobAsync(blobId);
         }
 
         return summaries;
+    }
+
+    /// <summary>Computes the summary of a stored blob again and caches it.</summary>
+    private async Task<MessageSummary> SummarizeBlobAsync(string blobId)
+    {
+        await using var blob = await _blobs.OpenReadAsync(blobId, Aborted);
+        using var content = new MemoryStream();
+        await blob.CopyToAsync(content, Aborted);
+        return await StoreSummaryAsync(blobId, content.GetBuffer().AsMemory(0, (int)content.Length));
     }
 
     /// <summary>Computes and caches the summary of a blob's content.</summary>

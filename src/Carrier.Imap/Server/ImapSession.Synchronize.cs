@@ -36,6 +36,7 @@ public sealed partial class ImapSession
         }
 
         int before = selected.Count;
+        uint knownUid = before == 0 ? 0 : selected.Messages[^1].Uid;
         var changed = await _mailboxes.ListChangedSinceAsync(selected.Id, selected.KnownModSeq, Aborted);
         var flagChanges = new List<int>();
         foreach (var message in changed)
@@ -67,6 +68,8 @@ public sealed partial class ImapSession
         if (selected.Count != before)
         {
             _out.Line($"* {selected.Count} EXISTS");
+            TakeRecent(selected, knownUid);
+            WriteRecentCount(selected);
         }
 
         foreach (int index in flagChanges)
@@ -118,7 +121,7 @@ public sealed partial class ImapSession
     {
         var message = selected.Messages[index];
         string modseq = _condStore ? $" MODSEQ ({message.ModSeq})" : string.Empty;
-        _out.Line($"* {index + 1} FETCH (UID {message.Uid} FLAGS ({FlagText(message)}){modseq})");
+        _out.Line($"* {index + 1} FETCH (UID {message.Uid} FLAGS ({SessionFlagText(message)}){modseq})");
     }
 
     internal static string FlagText(MessageInfo message)

@@ -34,6 +34,7 @@ public sealed partial class ImapSession
     private readonly ILogger _logger;
     private readonly CommandFramer _framer;
     private readonly ResponseWriter _out;
+    private readonly RecentMessages _recent;
 
     private ImapState _state = ImapState.NotAuthenticated;
     private InputMode _mode = InputMode.Command;
@@ -47,8 +48,9 @@ public sealed partial class ImapSession
     private bool _condStore;
     private bool _qresync;
 
-    public ImapSession(Connection connection, ImapServerOptions options, MailDirectory directory, IMailboxStore mailboxes, IBlobStore blobs, TimeProvider time, ILogger logger)
+    public ImapSession(Connection connection, ImapServerOptions options, MailDirectory directory, IMailboxStore mailboxes, IBlobStore blobs, TimeProvider time, ILogger logger, RecentMessages recent)
     {
+        _recent = recent;
         _connection = connection;
         _options = options;
         _directory = directory;
@@ -283,7 +285,7 @@ public sealed partial class ImapSession
     {
         if (!command.Args.Space() || !command.Args.TryReadAtom(out string name))
         {
-            return Task.FromResult(Bad(command.Tag, "UID needs a command: FETCH, SEARCH, STORE, COPY, MOVE or EXPUNGE"));
+            return Task.FromResult(Bad(command.Tag, "UID needs a command: FETCH, SEARCH, SORT, THREAD, STORE, COPY, MOVE or EXPUNGE"));
         }
 
         var inner = command with { Name = name.ToUpperInvariant() };
@@ -297,7 +299,9 @@ public sealed partial class ImapSession
         "STORE" => StoreAsync(command, uid),
         "COPY" => CopyAsync(command, uid, move: false),
         "MOVE" => CopyAsync(command, uid, move: true),
-        _ => Task.FromResult(Bad(command.Tag, "UID needs a command: FETCH, SEARCH, STORE, COPY, MOVE or EXPUNGE")),
+        "SORT" => SortAsync(command, uid),
+        "THREAD" => ThreadAsync(command, uid),
+        _ => Task.FromResult(Bad(command.Tag, "UID needs a command: FETCH, SEARCH, SORT, THREAD, STORE, COPY, MOVE or EXPUNGE")),
     };
 
     private async Task<bool> NoopAsync(CommandContext command)

@@ -52,6 +52,8 @@ internal static class ImapStateTable
         ["UNSELECT"] = ImapState.Selected,
         ["EXPUNGE"] = ImapState.Selected,
         ["SEARCH"] = ImapState.Selected,
+        ["SORT"] = ImapState.Selected,
+        ["THREAD"] = ImapState.Selected,
         ["FETCH"] = ImapState.Selected,
         ["STORE"] = ImapState.Selected,
         ["COPY"] = ImapState.Selected,

@@ -11,6 +11,7 @@ internal sealed class SelectedMailbox : IDisposable
 {
     private readonly List<MessageInfo> _messages;
     private readonly IDisposable _subscription;
+    private readonly HashSet<uint> _recent = [];
     private int _changed;
 
     public SelectedMailbox(MailboxInfo mailbox, bool readOnly, List<MessageInfo> messages, MailboxChangeNotifier notifier, Action wake)
@@ -93,6 +94,13 @@ internal sealed class SelectedMailbox : IDisposable
         int index = _messages.FindIndex(m => m.Uid > message.Uid);
         _messages.Insert(index < 0 ? _messages.Count : index, message);
     }
+
+    /// <summary>Whether the message is \Recent in this session (RFC 3501 §2.3.2).</summary>
+    public bool IsRecent(uint uid) => _recent.Contains(uid);
+
+    public void MarkRecent(uint uid) => _recent.Add(uid);
+
+    public int RecentCount => _recent.Count == 0 ? 0 : _messages.Count(m => _recent.Contains(m.Uid));
 
     public void Dispose() => _subscription.Dispose();
 }

@@ -31,6 +31,23 @@ public sealed class ImaplibTests
         Assert.Equal("BYE", output["logout"]);
     }
 
+    [Fact]
+    public async Task Python_imaplib_sorts_and_threads()
+    {
+        await using var carrier = await TestCarrier.StartAsync();
+        await carrier.AddUserAsync("threads@local.test", "snake-password");
+        string script = Path.Combine(AppContext.BaseDirectory, "Imap", "scripts", "imaplib_sort_thread.py");
+        var output = await RunAsync("/usr/bin/python3", script, carrier.ImapPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "threads@local.test", "snake-password");
+
+        Assert.Equal("OK 4", output["select"]);
+        Assert.Equal("OK 3 1 2 4", output["sort-subject"]);
+        Assert.Equal("OK 4 3 2 1", output["sort-reverse-date"]);
+        Assert.Equal("OK 1 2 4", output["uid-sort"]);
+        Assert.Equal("OK (1 2 4)(3)", output["thread-references"]);
+        Assert.Equal("OK (1 (2)(4))(3)", output["thread-orderedsubject"]);
+        Assert.StartsWith("refused", output["bad-sort"], StringComparison.Ordinal);
+    }
+
     private static async Task<Dictionary<string, string>> RunAsync(string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };

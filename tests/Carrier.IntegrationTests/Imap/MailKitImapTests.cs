@@ -84,6 +84,66 @@ public sealed class MailKitImapTests : IAsyncLifetime
         await client.DisconnectAsync(true);
     }
 
+    private async Task DeliverThreadMessageAsync(string recipient, string subject, string messageId, string references, int day)
+    {
+        await using var smtp = await SmtpWire.ConnectAsync(_carrier.SmtpPort);
+        await smtp.CommandAsync("EHLO client.example");
+        await smtp.CommandAsync("MAIL FROM:<carol@example.org>");
+        Assert.StartsWith("250", await smtp.CommandAsync($"RCPT TO:<{recipient}>"), StringComparison.Ordinal);
+        await smtp.CommandAsync("DATA");
+        string header = $"From: Carol <carol@example.org>\r\nTo: {recipient}\r\nSubject: {subject}\r\nMessage-ID: {messageId}\r\n{references}Date: {day} Mar 2024 09:00:00 +0000\r\n";
+        Assert.StartsWith("250", await smtp.CommandAsync(header + "\r\nDelivered by SMTP.\r\n."), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sort_thread_recent_and_a_saved_search_result_on_mail_delivered_by_SMTP()
+    {
+        const string user = "ivan@local.test";
+        await _carrier.AddUserAsync(user, Password);
+        (string Subject, string Id, string References)[] mails =
+        [
+            ("Quarterly report", "<q1@example.org>", string.Empty),
+            ("Re: Quarterly report", "<q2@example.org>", "In-Reply-To: <q1@example.org>\r\n"),
+            ("Apples", "<a1@example.org>", string.Empty),
+            ("Re: [team] Quarterly report", "<q3@example.org>", "References: <q1@example.org> <q2@example.org>\r\n"),
+        ];
+        for (int i = 0; i < mails.Length; i++)
+        {
+            await DeliverThreadMessageAsync(user, mails[i].Subject, mails[i].Id, mails[i].References, i + 1);
+            await _carrier.WaitForMessagesAsync(user, i + 1);
+        }
+
+        using var client = await ConnectAsync(user);
+        Assert.True(client.Capabilities.HasFlag(ImapCapabilities.Sort));
+        Assert.True(client.Capabilities.HasFlag(ImapCapabilities.SearchResults));
+        Assert.Contains(ThreadingAlgorithm.References, client.ThreadingAlgorithms);
+        Assert.Contains(ThreadingAlgorithm.OrderedSubject, client.ThreadingAlgorithms);
+
+        var inbox = client.Inbox;
+        await inbox.OpenAsync(FolderAccess.ReadWrite);
+        Assert.Equal(4, inbox.Recent);
+
+        var bySubject = await inbox.SortAsync(SearchQuery.All, [OrderBy.Subject]);
+        Assert.Equal([3u, 1u, 2u, 4u], bySubject.Select(u => u.Id));
+        var newestFirst = await inbox.SortAsync(SearchQuery.SubjectContains("quarterly"), [OrderBy.ReverseDate]);
+        Assert.Equal([4u, 2u, 1u], newestFirst.Select(u => u.Id));
+        var bySender = await inbox.SortAsync(SearchQuery.All, [OrderBy.DisplayFrom, OrderBy.ReverseDate]);
+        Assert.Equal([4u, 3u, 2u, 1u], bySender.Select(u => u.Id));
+
+        var threads = await inbox.ThreadAsync(ThreadingAlgorithm.References, SearchQuery.All);
+        Assert.Equal(2, threads.Count);
+        Assert.Equal(1u, threads[0].UniqueId!.Value.Id);
+        Assert.Equal(2u, threads[0].Children.Single().UniqueId!.Value.Id);
+        Assert.Equal(4u, threads[0].Children.Single().Children.Single().UniqueId!.Value.Id);
+        Assert.Equal(3u, threads[1].UniqueId!.Value.Id);
+
+        // SEARCHRES: the saved result of one SEARCH is "$" in the next command.
+        var imapInbox = (ImapFolder)inbox;
+        await imapInbox.SearchAsync("RETURN (SAVE) SUBJECT apples");
+        var saved = await imapInbox.SearchAsync("UID $");
+        Assert.Equal([3u], saved.UniqueIds.Select(u => u.Id));
+    }
+
     [Fact]
     public async Task Copy_move_expunge_and_folder_management()
     {

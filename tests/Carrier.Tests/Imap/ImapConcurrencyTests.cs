@@ -77,7 +77,7 @@ public sealed class ImapConcurrencyTests : IClassFixture<ImapServerFixture>
         string store = await wire.CommandAsync("a1", "STORE 2 +FLAGS (\\Flagged)");
         ulong changed = ulong.Parse(System.Text.RegularExpressions.Regex.Match(store, @"MODSEQ \((\d+)\)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(changed > highest);
-        Assert.Equal($"* 2 FETCH (UID 2 FLAGS (\\Flagged) MODSEQ ({changed}))\r\na2 OK UID FETCH completed", await wire.CommandAsync("a2", $"UID FETCH 1:* (FLAGS) (CHANGEDSINCE {highest})"));
+        Assert.Equal($"* 2 FETCH (UID 2 FLAGS (\\Flagged \\Recent) MODSEQ ({changed}))\r\na2 OK UID FETCH completed", await wire.CommandAsync("a2", $"UID FETCH 1:* (FLAGS) (CHANGEDSINCE {highest})"));
         Assert.Equal("a3 OK [MODIFIED 2] Conditional STORE failed for some messages", await wire.CommandAsync("a3", $"STORE 2 (UNCHANGEDSINCE {highest}) +FLAGS.SILENT (\\Seen)"));
         Assert.Equal("* ESEARCH (TAG \"a4\") UID ALL 2 MODSEQ " + changed + "\r\na4 OK UID SEARCH completed", await wire.CommandAsync("a4", $"UID SEARCH RETURN (ALL) MODSEQ {changed}"));
     }
@@ -102,6 +102,7 @@ public sealed class ImapConcurrencyTests : IClassFixture<ImapServerFixture>
 
         using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         Assert.Equal("* 1 EXISTS", await wire.ReadLineAsync(wait.Token));
+        Assert.Equal("* 1 RECENT", await wire.ReadLineAsync(wait.Token));
         await wire.SendAsync("DONE\r\n");
         Assert.Equal("i OK IDLE terminated", await wire.ReadTaggedAsync("i"));
         Assert.Contains("Subject: while idling", await wire.CommandAsync("f", "FETCH 1 BODY.PEEK[]"), StringComparison.Ordinal);

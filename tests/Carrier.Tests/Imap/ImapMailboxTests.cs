@@ -66,7 +66,7 @@ public sealed class ImapMailboxTests : IClassFixture<ImapServerFixture>
         await ImapServerFixture.AppendAsync(wire, "Archive", message, "\\Seen");
         await ImapServerFixture.AppendAsync(wire, "Archive", message, "\\Deleted");
         string status = await wire.CommandAsync("a1", "STATUS Archive (MESSAGES UIDNEXT UNSEEN DELETED SIZE RECENT)");
-        Assert.Equal($"* STATUS Archive (MESSAGES 2 UIDNEXT 3 UNSEEN 1 DELETED 1 SIZE {2 * System.Text.Encoding.UTF8.GetByteCount(message)} RECENT 0)\r\na1 OK STATUS completed", status);
+        Assert.Equal($"* STATUS Archive (MESSAGES 2 UIDNEXT 3 UNSEEN 1 DELETED 1 SIZE {2 * System.Text.Encoding.UTF8.GetByteCount(message)} RECENT 2)\r\na1 OK STATUS completed", status);
         Assert.Equal("a2 NO [NONEXISTENT] No such mailbox", await wire.CommandAsync("a2", "STATUS Nowhere (MESSAGES)"));
         Assert.StartsWith("a3 BAD Syntax", await wire.CommandAsync("a3", "STATUS Archive (BOGUS)"), StringComparison.Ordinal);
     }

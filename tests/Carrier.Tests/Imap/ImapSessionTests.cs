@@ -116,11 +116,11 @@ public sealed class ImapSessionTests : IClassFixture<ImapServerFixture>
 
         int size = System.Text.Encoding.UTF8.GetByteCount(message);
         string fetch = await wire.CommandAsync("f1", "FETCH 1 (FLAGS UID RFC822.SIZE BODY.PEEK[])");
-        Assert.StartsWith($"* 1 FETCH (FLAGS (\\Flagged) UID 1 RFC822.SIZE {size} BODY[] {{{size}}}\r\n{message})", fetch, StringComparison.Ordinal);
+        Assert.StartsWith($"* 1 FETCH (FLAGS (\\Flagged \\Recent) UID 1 RFC822.SIZE {size} BODY[] {{{size}}}\r\n{message})", fetch, StringComparison.Ordinal);
 
         string partial = await wire.CommandAsync("f2", "UID FETCH 1 BODY[]<6.5>");
-        Assert.StartsWith("* 1 FETCH (UID 1 BODY[]<6> {5}\r\nAlice FLAGS (\\Seen \\Flagged))", partial, StringComparison.Ordinal);
-        Assert.Contains("* 1 FETCH (FLAGS (\\Seen \\Flagged))", await wire.CommandAsync("f3", "FETCH 1:* FLAGS"), StringComparison.Ordinal);
+        Assert.StartsWith("* 1 FETCH (UID 1 BODY[]<6> {5}\r\nAlice FLAGS (\\Seen \\Flagged \\Recent))", partial, StringComparison.Ordinal);
+        Assert.Contains("* 1 FETCH (FLAGS (\\Seen \\Flagged \\Recent))", await wire.CommandAsync("f3", "FETCH 1:* FLAGS"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public sealed class ImapSessionTests : IClassFixture<ImapServerFixture>
         }
 
         await wire.CommandAsync("s", "SELECT INBOX");
-        Assert.Equal("* 2 FETCH (FLAGS (\\Deleted))\r\na1 OK STORE completed", await wire.CommandAsync("a1", "STORE 2 +FLAGS (\\Deleted)"));
+        Assert.Equal("* 2 FETCH (FLAGS (\\Deleted \\Recent))\r\na1 OK STORE completed", await wire.CommandAsync("a1", "STORE 2 +FLAGS (\\Deleted)"));
         Assert.Equal("a2 OK UID STORE completed", await wire.CommandAsync("a2", "UID STORE 3 +FLAGS.SILENT ($Important \\Seen)"));
         Assert.Equal("* SEARCH 2\r\na3 OK SEARCH completed", await wire.CommandAsync("a3", "SEARCH DELETED"));
         Assert.Equal("* SEARCH 3\r\na4 OK UID SEARCH completed", await wire.CommandAsync("a4", "UID SEARCH KEYWORD $Important"));
@@ -142,7 +142,7 @@ public sealed class ImapSessionTests : IClassFixture<ImapServerFixture>
         Assert.Equal("* ESEARCH (TAG \"a7\") MIN 1 MAX 4 COUNT 3\r\na7 OK SEARCH completed", await wire.CommandAsync("a7", "SEARCH RETURN (MIN MAX COUNT) NOT DELETED"));
 
         Assert.Equal("* 2 EXPUNGE\r\na8 OK EXPUNGE completed", await wire.CommandAsync("a8", "EXPUNGE"));
-        Assert.Equal("* 3 FETCH (UID 4 FLAGS ())\r\na9 OK UID FETCH completed", await wire.CommandAsync("a9", "UID FETCH 4 FLAGS"));
+        Assert.Equal("* 3 FETCH (UID 4 FLAGS (\\Recent))\r\na9 OK UID FETCH completed", await wire.CommandAsync("a9", "UID FETCH 4 FLAGS"));
         await wire.CommandAsync("b1", "STORE 1:* +FLAGS.SILENT (\\Deleted)");
         Assert.Equal("* 1 EXPUNGE\r\nb2 OK UID EXPUNGE completed", await wire.CommandAsync("b2", "UID EXPUNGE 1"));
         Assert.Equal("* SEARCH 3 4\r\nb3 OK UID SEARCH completed", await wire.CommandAsync("b3", "UID SEARCH ALL"));
