@@ -83,7 +83,7 @@ public sealed class CarrierServer : IAsyncDisposable
                 new EmbeddedStoreOptions { InlineBlobMaxBytes = options.Store.InlineBlobMaxBytes },
                 time,
                 loggers.CreateLogger("store"));
-            var directory = CreateDirectory(settings, store, time);
+            var directory = CreateDirectory(settings, store, time, DecoySecretFile.LoadOrCreate(settings.DataDirectory));
             var classifier = new DomainClassifier(directory);
             var intake = new MessageIntake(store.Queue, store.Blobs, time, loggers.CreateLogger("queue"));
             summaries = new SummaryCache(store.Blobs, new ImapMessageSummarizer(), loggers.CreateLogger("delivery"));
@@ -237,13 +237,15 @@ public sealed class CarrierServer : IAsyncDisposable
         return ServerCertificate.Load(settings.TlsCertificateFile, settings.TlsKeyFile, time, logger);
     }
 
-    public static MailDirectory CreateDirectory(CarrierSettings settings, ICarrierStore store, TimeProvider time) =>
+    /// <param name="decoySecret">Only the server answers SCRAM logins; other commands leave it out.</param>
+    public static MailDirectory CreateDirectory(CarrierSettings settings, ICarrierStore store, TimeProvider time, byte[]? decoySecret = null) =>
         new(store.Accounts, new DirectoryOptions
         {
             LocalDomains = settings.Options.Domains.Local,
             RelayDomains = settings.Options.Domains.Relay,
             Postmaster = settings.Options.Postmaster,
             PasswordIterations = settings.Options.Store.PasswordIterations,
+            DecoySecret = decoySecret,
         }, time);
 
     /// <summary>The MX router this configuration describes: DNS servers, transport overrides, and who "myself" is.</summary>
