@@ -291,23 +291,15 @@ public sealed class CarrierServer : IAsyncDisposable
                 DataInitiationTimeout = delivery.CommandTimeout < TimeSpan.FromMinutes(2) ? delivery.CommandTimeout : TimeSpan.FromMinutes(2),
                 DataBlockTimeout = delivery.DataTimeout,
                 DataTerminationTimeout = delivery.DataTimeout,
-                StartTls = delivery.OpportunisticTls ? OpportunisticTls : null,
+                TrustedRoots = OutboundTlsConfiguration.LoadCaFile(settings),
             },
+            TlsPolicies = settings.Parsed.OutboundTls,
             MaxPerDestination = delivery.MaxPerDestination,
             DeadHostTime = delivery.DeadHostTime,
             ConnectionIdleTime = delivery.ConnectionIdleTime,
             Dkim = DkimSigning.Load(settings.DataDirectory),
         };
     }
-
-    // RFC 7435 opportunistic security: encrypt when offered, accept any certificate, never refuse to deliver over it.
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5359", Justification = "Opportunistic TLS (RFC 7435) encrypts against passive listeners without authenticating the server; the alternative is plain text.")]
-    private static System.Net.Security.SslClientAuthenticationOptions OpportunisticTls(string host) => new()
-    {
-        TargetHost = host,
-        EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
-        RemoteCertificateValidationCallback = (_, _, _, _) => true,
-    };
 
     /// <summary>Stops accepting, lets sessions and deliveries finish within the grace period, and closes the store.</summary>
     public async Task StopAsync()
