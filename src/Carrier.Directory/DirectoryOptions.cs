@@ -23,4 +23,11 @@ public sealed class DirectoryOptions
 
     /// <summary>PBKDF2 iterations for new password hashes.</summary>
     public int PasswordIterations { get; init; } = PasswordHasher.DefaultIterations;
+
+    /// <summary>
+    /// Key for the made-up SCRAM salt and keys of unknown users (derived from the user name, so the same name
+    /// always gets the same answer and the answer does not tell who exists). The host keeps one in the data
+    /// directory; without one, each start draws a new key.
+    /// </summary>
+    public byte[]? DecoySecret { get; init; }
 }

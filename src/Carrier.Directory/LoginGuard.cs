@@ -40,7 +40,18 @@ public sealed class LoginGuard
         _time = time;
     }
 
-    public async ValueTask<(LoginVerdict Verdict, Account? Account)> AuthenticateAsync(IPAddress client, string user, string password, CancellationToken cancellationToken)
+    public ValueTask<(LoginVerdict Verdict, Account? Account)> AuthenticateAsync(IPAddress client, string user, string password, CancellationToken cancellationToken) =>
+        CheckAsync(client, user, token => _directory.AuthenticateAsync(user, password, token), cancellationToken);
+
+    /// <summary>The stored key SCRAM-SHA-256 needs (a decoy for an unknown user); see <see cref="MailDirectory.GetPasswordKeyAsync"/>.</summary>
+    public ValueTask<PasswordKey> GetPasswordKeyAsync(string user, CancellationToken cancellationToken) =>
+        _directory.GetPasswordKeyAsync(user, cancellationToken);
+
+    /// <summary>
+    /// Runs any credential check under the guard: refused without checking while blocked, and each failure
+    /// counted and answered late. <paramref name="check"/> returns the account when the credentials hold.
+    /// </summary>
+    public async ValueTask<(LoginVerdict Verdict, Account? Account)> CheckAsync(IPAddress client, string user, Func<CancellationToken, ValueTask<Account?>> check, CancellationToken cancellationToken)
     {
         string addressKey = "ip:" + (client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client);
         string accountKey = "user:" + user.Trim();
@@ -52,7 +63,7 @@ public sealed class LoginGuard
             return (LoginVerdict.Blocked, null);
         }
 
-        var account = await _directory.AuthenticateAsync(user, password, cancellationToken);
+        var account = await check(cancellationToken);
         if (account is not null)
         {
             _failures.TryRemove(accountKey, out _);

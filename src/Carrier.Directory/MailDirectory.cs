@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Carrier.Routing;
 using Carrier.Routing.Addresses;
 using Carrier.Store;
@@ -22,6 +24,7 @@ public sealed class MailDirectory : IDomainCatalog
     private readonly HashSet<string> _configuredLocal;
     private readonly HashSet<string> _relay;
     private readonly Lazy<string> _dummyHash;
+    private readonly byte[] _decoySecret;
     private HashSet<string> _storedLocal = [];
     private DateTimeOffset _storedLocalExpires = DateTimeOffset.MinValue;
 
@@ -34,6 +37,7 @@ public sealed class MailDirectory : IDomainCatalog
         _configuredLocal = new HashSet<string>(options.LocalDomains.Select(Normalize), StringComparer.Ordinal);
         _relay = new HashSet<string>(options.RelayDomains.Select(Normalize), StringComparer.Ordinal);
         _dummyHash = new Lazy<string>(() => _hasher.Hash(Guid.NewGuid().ToString()));
+        _decoySecret = options.DecoySecret ?? RandomNumberGenerator.GetBytes(32);
     }
 
     public IAccountStore Store => _store;
@@ -154,6 +158,26 @@ public sealed class MailDirectory : IDomainCatalog
         }
 
         return PasswordHasher.Verify(password, account.PasswordHash) ? account : null;
+    }
+
+    /// <summary>
+    /// The salt, iteration count and derived key of a user's stored password, for SCRAM-SHA-256. An unknown
+    /// user, or one whose hash is not a 32-octet PBKDF2-SHA256 key, gets a decoy derived from the name and
+    /// <see cref="DirectoryOptions.DecoySecret"/> with no account, so no proof can match and the answer looks
+    /// like a real one.
+    /// </summary>
+    public async ValueTask<PasswordKey> GetPasswordKeyAsync(string user, CancellationToken cancellationToken)
+    {
+        var account = EmailAddress.TryParse(user, out var address) ? await _store.GetAccountAsync(address.Key, cancellationToken) : null;
+        if (account is not null && PasswordHasher.TryParse(account.PasswordHash, out var salt, out int iterations, out var key) && key.Length == PasswordKey.KeyBytes)
+        {
+            return new PasswordKey(salt, iterations, key, account);
+        }
+
+        byte[] name = Encoding.UTF8.GetBytes(user.Trim().ToLowerInvariant());
+        byte[] decoySalt = HMACSHA256.HashData(_decoySecret, (byte[])[.. "salt:"u8, .. name])[..16];
+        byte[] decoyKey = HMACSHA256.HashData(_decoySecret, (byte[])[.. "key:"u8, .. name]);
+        return new PasswordKey(decoySalt, _hasher.Iterations, decoyKey, null);
     }
 
     // --- recipients ---------------------------------------------------------------------------------

@@ -35,6 +35,23 @@ public sealed class PasswordHasher
     /// <summary>Checks a password in constant time with respect to the stored hash; a malformed hash never matches.</summary>
     public static bool Verify(string password, string stored)
     {
+        if (!TryParse(stored, out var salt, out int iterations, out var expected))
+        {
+            return false;
+        }
+
+        var actual = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, expected.Length);
+        return CryptographicOperations.FixedTimeEquals(actual, expected);
+    }
+
+    /// <summary>
+    /// Splits a stored hash into salt, iteration count and derived key. With a 32-octet key that key is
+    /// SCRAM-SHA-256's SaltedPassword (RFC 5802 §3), so SCRAM needs no other stored form.
+    /// </summary>
+    public static bool TryParse(string stored, out byte[] salt, out int iterations, out byte[] hash)
+    {
+        salt = hash = [];
+        iterations = 0;
         if (!stored.StartsWith(Prefix, StringComparison.Ordinal))
         {
             return false;
@@ -42,18 +59,16 @@ public sealed class PasswordHasher
 
         string[] parts = stored[Prefix.Length..].Split('$');
         if (parts.Length != 3 || !parts[0].StartsWith("i=", StringComparison.Ordinal) ||
-            !int.TryParse(parts[0].AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out int iterations) ||
+            !int.TryParse(parts[0].AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out iterations) ||
             iterations is < 1000 or > 10_000_000)
         {
             return false;
         }
 
-        byte[] salt;
-        byte[] expected;
         try
         {
             salt = Convert.FromBase64String(parts[1]);
-            expected = Convert.FromBase64String(parts[2]);
+            hash = Convert.FromBase64String(parts[2]);
         }
         catch (FormatException)
         {
@@ -61,12 +76,6 @@ public sealed class PasswordHasher
         }
 
         // An empty hash would equal the empty key derived for any password; Carrier never writes an empty salt either.
-        if (salt.Length == 0 || expected.Length == 0)
-        {
-            return false;
-        }
-
-        var actual = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, expected.Length);
-        return CryptographicOperations.FixedTimeEquals(actual, expected);
+        return salt.Length > 0 && hash.Length > 0;
     }
 }

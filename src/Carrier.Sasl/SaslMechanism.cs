@@ -13,7 +13,8 @@ public sealed record SaslChallenge(byte[] Data) : SaslStep;
 public sealed record SaslCredentials(string AuthorizationId, string UserName, string Password) : SaslStep;
 
 /// <summary>The client's input was malformed; the reason is for logs, not for the client.</summary>
-public sealed record SaslFailure(string Reason) : SaslStep;
+/// <param name="ServerError">An RFC 5802 server-error-value the client may be told (such as "channel-binding-not-supported").</param>
+public sealed record SaslFailure(string Reason, string? ServerError = null) : SaslStep;
 
 /// <summary>
 /// A SASL mechanism as a pure state machine: bytes in, a step out. No I/O, no user lookup; shared by SMTP,
@@ -33,10 +34,11 @@ public interface ISaslMechanism
 /// <summary>Creates mechanisms by name.</summary>
 public static class SaslMechanisms
 {
-    public static readonly IReadOnlyList<string> Names = ["PLAIN", "LOGIN"];
+    public static readonly IReadOnlyList<string> Names = ["SCRAM-SHA-256", "PLAIN", "LOGIN"];
 
     public static ISaslMechanism? Create(string name) => name.ToUpperInvariant() switch
     {
+        "SCRAM-SHA-256" => new ScramSha256Mechanism(),
         "PLAIN" => new PlainMechanism(),
         "LOGIN" => new LoginMechanism(),
         _ => null,

@@ -84,6 +84,7 @@ public sealed partial class RemoteDeliveryAgent : IRemoteDeliveryAgent, IAsyncDi
         var outcomes = new Dictionary<int, DeliveryOutcome>();
         DeliveryOutcome? lastFailure = null;
         string? utf8Refusal = null;
+        var tls = _options.TlsPolicies.For(plan.Domain);
         var candidates = plan.Hosts.SelectMany(h => h.Addresses.Select(a => (Host: h.Name, Endpoint: new IPEndPoint(a, h.Port)))).ToList();
 
         // Hosts that failed a moment ago go last: the next MX takes the mail without a wait on the dead one.
@@ -102,7 +103,7 @@ public sealed partial class RemoteDeliveryAgent : IRemoteDeliveryAgent, IAsyncDi
                 bool pooled;
                 try
                 {
-                    (connection, transactions, pooled) = await OpenAsync(host, endpoint, fresh: attempt > 0, cancellationToken);
+                    (connection, transactions, pooled) = await OpenAsync(host, endpoint, tls, fresh: attempt > 0, cancellationToken);
                 }
                 catch (SmtpClientException e)
                 {
@@ -166,32 +167,51 @@ public sealed partial class RemoteDeliveryAgent : IRemoteDeliveryAgent, IAsyncDi
         return outcomes.Select(o => new RecipientOutcome(o.Key, o.Value));
     }
 
-    private async Task<(SmtpClientConnection Connection, int Transactions, bool Pooled)> OpenAsync(string host, IPEndPoint endpoint, bool fresh, CancellationToken cancellationToken)
+    private async Task<(SmtpClientConnection Connection, int Transactions, bool Pooled)> OpenAsync(string host, IPEndPoint endpoint, OutboundTlsPolicy tls, bool fresh, CancellationToken cancellationToken)
     {
         if (!fresh && _pool.Take(endpoint) is { } lease)
         {
-            return (lease.Connection, lease.Transactions, true);
+            if (Satisfies(lease.Connection, tls))
+            {
+                return (lease.Connection, lease.Transactions, true);
+            }
+
+            // Opened for a destination with a weaker policy (the same MX serves several domains).
+            await lease.Connection.DisposeAsync();
         }
 
         SmtpClientConnection connection;
         try
         {
-            connection = await SmtpClientConnection.ConnectAsync(host, endpoint, _options.Client, allowTls: true, cancellationToken);
+            connection = await SmtpClientConnection.ConnectAsync(host, endpoint, _options.Client, tls, cancellationToken);
         }
         catch (SmtpClientException e) when (e.Stage == SmtpClientStage.StartTls)
         {
             // Opportunistic TLS (RFC 7435): a failed handshake is not a reason to keep the mail; go on in plain text.
             LogTlsFallback(host, endpoint.ToString(), e.Message);
-            connection = await SmtpClientConnection.ConnectAsync(host, endpoint, _options.Client, allowTls: false, cancellationToken);
+            connection = await SmtpClientConnection.ConnectAsync(host, endpoint, _options.Client, OutboundTlsPolicy.None, cancellationToken);
+        }
+        catch (SmtpClientException e) when (e.Stage is SmtpClientStage.TlsRequired or SmtpClientStage.TlsVerification)
+        {
+            LogTlsRefused(host, endpoint.ToString(), e.Message);
+            throw;
         }
 
-        if (connection.TlsDescription is { } tls)
+        if (connection.TlsDescription is { } description)
         {
-            LogTls(connection.Description, tls);
+            LogTls(connection.Trust ?? TlsTrust.Untrusted, connection.Description, description, tls.ToString());
         }
 
         return (connection, 0, false);
     }
+
+    /// <summary>Whether a cached session is good enough for this policy: TLS when required, verified with the same names under verify.</summary>
+    private static bool Satisfies(SmtpClientConnection connection, OutboundTlsPolicy tls) => tls.Level switch
+    {
+        TlsLevel.Encrypt => connection.TlsDescription is not null,
+        TlsLevel.Verify => connection.Trust == TlsTrust.Verified && connection.TlsPolicy.Equals(tls),
+        _ => true,
+    };
 
     /// <summary>Records what the server said to one transaction; returns the failure to remember if recipients remain pending.</summary>
     private static DeliveryOutcome? Apply(TransactionResult result, List<QueuedRecipient> pending, Dictionary<int, DeliveryOutcome> outcomes, SmtpClientConnection connection)
@@ -287,7 +307,14 @@ public sealed partial class RemoteDeliveryAgent : IRemoteDeliveryAgent, IAsyncDi
             return new DeliveryOutcome(OutcomeKind.TemporaryFailure, reply.IsPermanentFailure ? "4.4.2" : StatusOf(reply), e.Message, via, host, SmtpDiagnostic: true, Diagnostic: reply.ToString());
         }
 
-        return DeliveryOutcome.Temporary(e.Stage == SmtpClientStage.Connect ? "4.4.1" : "4.4.2", e.Message, via);
+        string status = e.Stage switch
+        {
+            SmtpClientStage.Connect => "4.4.1",
+            SmtpClientStage.TlsRequired => "4.7.4",
+            SmtpClientStage.TlsVerification => "4.7.5",
+            _ => "4.4.2",
+        };
+        return DeliveryOutcome.Temporary(status, e.Message, via);
     }
 
     private static string StatusOf(SmtpReply reply) => reply.Status ?? $"{reply.Code / 100}.0.0";
@@ -359,8 +386,11 @@ public sealed partial class RemoteDeliveryAgent : IRemoteDeliveryAgent, IAsyncDi
         }
     }
 
-    [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "TLS connection established to {Server}: {Tls}")]
-    private partial void LogTls(string server, string tls);
+    [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "{Trust} TLS connection established to {Server}: {Tls} (policy {Policy})")]
+    private partial void LogTls(TlsTrust trust, string server, string tls, string policy);
+
+    [LoggerMessage(EventId = 503, Level = LogLevel.Warning, Message = "TLS policy refused {Host}[{Endpoint}], mail not sent in clear: {Reason}")]
+    private partial void LogTlsRefused(string host, string endpoint, string reason);
 
     [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "TLS with {Host}[{Endpoint}] failed ({Reason}); delivering without TLS")]
     private partial void LogTlsFallback(string host, string endpoint, string reason);

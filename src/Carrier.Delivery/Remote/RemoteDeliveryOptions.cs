@@ -22,6 +22,9 @@ public sealed record RemoteDeliveryOptions
     /// <summary>Transactions before a connection is closed (bounds the life of a session; Postfix smtp_connection_reuse_count_limit).</summary>
     public int MaxTransactionsPerConnection { get; init; } = 100;
 
+    /// <summary>STARTTLS policy per destination domain (<c>Tls:Outbound</c>); opportunistic by default.</summary>
+    public TlsPolicyTable TlsPolicies { get; init; } = TlsPolicyTable.Opportunistic;
+
     /// <summary>DKIM keys for outbound mail that originates here; null signs nothing.</summary>
     public Dkim.DkimSigning? Dkim { get; init; }
 }

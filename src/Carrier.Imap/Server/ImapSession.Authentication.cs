@@ -1,10 +1,15 @@
 using System.Text;
+using Carrier.Directory;
 using Carrier.Sasl;
+using Carrier.Store.Accounts;
 
 namespace Carrier.Imap.Server;
 
 public sealed partial class ImapSession
 {
+    /// <summary>SCRAM: the account found for the named user (null for an unknown one), then the one whose proof held.</summary>
+    private Account? _scramAccount;
+
     private bool PlaintextAuthAllowed =>
         _options.AllowPlaintextAuth || _connection.IsTls || (_options.PlaintextAuthAllowed?.Invoke(_connection.RemoteEndPoint.Address) ?? false);
 
@@ -145,9 +150,41 @@ public sealed partial class ImapSession
                 }
 
                 return await CompleteLoginAsync(_pendingTag, credentials.UserName, credentials.Password, "AUTHENTICATE");
+            case ScramCredentialsNeeded needed:
+                if (needed.AuthorizationId.Length > 0 && !string.Equals(needed.AuthorizationId, needed.UserName, StringComparison.OrdinalIgnoreCase))
+                {
+                    _sasl = null;
+                    return await FailLoginAsync(_pendingTag, needed.UserName, "authorization identity differs from the user");
+                }
+
+                var key = _options.Guard is { } keyGuard
+                    ? await keyGuard.GetPasswordKeyAsync(needed.UserName, Aborted)
+                    : await _directory.GetPasswordKeyAsync(needed.UserName, Aborted);
+                _scramAccount = key.Account;
+                return await SaslStepAsync(needed.Mechanism.ServerFirst(ScramCredentials.FromSaltedPassword(key.Salt, key.Iterations, key.SaltedPassword)));
+            case ScramProofReceived proof:
+                var found = _scramAccount;
+                ValueTask<Account?> Check(CancellationToken _) => ValueTask.FromResult(proof.Mechanism.ProofHolds() ? found : null);
+                var (verdict, account) = _options.Guard is { } guard
+                    ? await guard.CheckAsync(_connection.RemoteEndPoint.Address, proof.UserName, Check, Aborted)
+                    : (LoginVerdict.Accepted, await Check(Aborted));
+                _scramAccount = account;
+                if (account is null)
+                {
+                    _sasl = null;
+                    return await FailLoginAsync(_pendingTag, proof.UserName, RefusalReason(verdict));
+                }
+
+                // The server's signature goes out as one more challenge; the client's empty answer completes the login.
+                return await SaslStepAsync(proof.Mechanism.ServerFinal());
+            case SaslVerified when _scramAccount is { } verified:
+                _sasl = null;
+                _scramAccount = null;
+                return LoggedIn(_pendingTag, verified, "AUTHENTICATE");
             default:
                 _sasl = null;
-                return await FailLoginAsync(_pendingTag, null, ((SaslFailure)step).Reason);
+                _scramAccount = null;
+                return await FailLoginAsync(_pendingTag, null, step is SaslFailure failure ? failure.Reason : "SCRAM exchange out of order");
         }
     }
 
@@ -155,12 +192,15 @@ public sealed partial class ImapSession
     {
         var (verdict, account) = _options.Guard is { } guard
             ? await guard.AuthenticateAsync(_connection.RemoteEndPoint.Address, user, password, Aborted)
-            : (Carrier.Directory.LoginVerdict.Accepted, await _directory.AuthenticateAsync(user, password, Aborted));
-        if (account is null)
-        {
-            return await FailLoginAsync(tag, user, verdict == Carrier.Directory.LoginVerdict.Blocked ? "too many recent failures, refused without checking" : "wrong user name or password");
-        }
+            : (LoginVerdict.Accepted, await _directory.AuthenticateAsync(user, password, Aborted));
+        return account is null ? await FailLoginAsync(tag, user, RefusalReason(verdict)) : LoggedIn(tag, account, method);
+    }
 
+    private static string RefusalReason(LoginVerdict verdict) =>
+        verdict == LoginVerdict.Blocked ? "too many recent failures, refused without checking" : "wrong user name or password";
+
+    private bool LoggedIn(string tag, Account account, string method)
+    {
         _account = account;
         _state = ImapState.Authenticated;
         LogLogin(account.Address, Client, method);

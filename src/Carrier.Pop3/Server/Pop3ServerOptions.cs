@@ -10,8 +10,12 @@ public sealed class Pop3ServerOptions
     /// <summary>RFC 2449 §4 limits commands to 255 octets; AUTH initial responses need more, so 1024 (Dovecot allows 4 KB).</summary>
     public int MaxLineLength { get; init; } = 1024;
 
-    /// <summary>Failed logins in one session before it is closed.</summary>
-    public int MaxAuthFailures { get; init; } = 3;
+    /// <summary>
+    /// Failed logins in one session before it is closed: one per offered SASL mechanism and one for USER/PASS,
+    /// because clients such as MailKit try each way in turn with the same password and should be able to
+    /// report a wrong password rather than a dropped connection. Guessing across sessions is the LoginGuard's job.
+    /// </summary>
+    public int MaxAuthFailures { get; init; } = Carrier.Sasl.SaslMechanisms.Names.Count + 1;
 
     /// <summary>Protocol errors before the session is closed.</summary>
     public int MaxErrors { get; init; } = 20;

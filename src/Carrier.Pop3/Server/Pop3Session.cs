@@ -329,6 +329,8 @@ public sealed partial class Pop3Session
                 }
 
                 return await LoginAsync(credentials.UserName, credentials.Password);
+            case ScramCredentialsNeeded or ScramProofReceived or SaslVerified:
+                return await ScramStepAsync(step);
             default:
                 _sasl = null;
                 return await FailLoginAsync(null, ((SaslFailure)step).Reason);
@@ -342,9 +344,17 @@ public sealed partial class Pop3Session
             : (LoginVerdict.Accepted, await _directory.AuthenticateAsync(user, password, _connection.Aborted));
         if (account is null)
         {
-            return await FailLoginAsync(user, verdict == LoginVerdict.Blocked ? "too many recent failures, refused without checking" : "wrong user name or password");
+            return await FailLoginAsync(user, RefusalReason(verdict));
         }
 
+        return await OpenMaildropAsync(account);
+    }
+
+    private static string RefusalReason(LoginVerdict verdict) =>
+        verdict == LoginVerdict.Blocked ? "too many recent failures, refused without checking" : "wrong user name or password";
+
+    private async Task<bool> OpenMaildropAsync(Account account)
+    {
         if (!_locks.TryAcquire(account.Id))
         {
             LogInUse(account.Address, Client);

@@ -28,6 +28,12 @@ public enum SmtpClientStage
     Greeting,
     Hello,
     StartTls,
+
+    /// <summary>The destination's TLS policy requires TLS, and the server did not offer it or the handshake failed.</summary>
+    TlsRequired,
+
+    /// <summary>The destination's TLS policy requires a verified certificate, and this one is not.</summary>
+    TlsVerification,
     Transaction,
 }
 

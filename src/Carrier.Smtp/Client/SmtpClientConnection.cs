@@ -10,8 +10,8 @@ using Carrier.Smtp.Protocol;
 namespace Carrier.Smtp.Client;
 
 /// <summary>
-/// One outbound SMTP session with a server: connect, greeting, EHLO (falling back to HELO), opportunistic
-/// STARTTLS, then any number of transactions with PIPELINING when offered. Session-level failures throw
+/// One outbound SMTP session with a server: connect, greeting, EHLO (falling back to HELO), STARTTLS as the
+/// destination's TLS policy asks, then any number of transactions with PIPELINING when offered. Session-level failures throw
 /// <see cref="SmtpClientException"/>; per-recipient answers come back as replies.
 /// </summary>
 /// <remarks>SECURITY: parses replies from arbitrary remote servers; replies are bounded by <see cref="SmtpReplyParser"/>.</remarks>
@@ -49,14 +49,20 @@ public sealed class SmtpClientConnection : IAsyncDisposable
     /// <summary>"TLSv1.3 with cipher …" once STARTTLS succeeded, else null.</summary>
     public string? TlsDescription { get; private set; }
 
+    /// <summary>What the server's certificate proved, once STARTTLS succeeded.</summary>
+    public TlsTrust? Trust { get; private set; }
+
+    /// <summary>The TLS policy this session was opened under.</summary>
+    public OutboundTlsPolicy TlsPolicy { get; private set; } = OutboundTlsPolicy.None;
+
     /// <summary>False after a protocol error, a timeout or a closed connection: it must not be reused.</summary>
     public bool IsUsable => !_broken && _socket.Connected;
 
     /// <summary>As in logs: <c>mx.example.org[192.0.2.1]:25</c>.</summary>
     public string Description => $"{HostName}[{Remote.Address}]:{Remote.Port}";
 
-    /// <summary>Connects, reads the greeting and says EHLO (and STARTTLS when configured and offered).</summary>
-    public static async Task<SmtpClientConnection> ConnectAsync(string hostName, IPEndPoint remote, SmtpClientOptions options, bool allowTls, CancellationToken cancellationToken)
+    /// <summary>Connects, reads the greeting and says EHLO, then STARTTLS as <paramref name="tls"/> asks.</summary>
+    public static async Task<SmtpClientConnection> ConnectAsync(string hostName, IPEndPoint remote, SmtpClientOptions options, OutboundTlsPolicy tls, CancellationToken cancellationToken)
     {
         var socket = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -79,7 +85,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         var connection = new SmtpClientConnection(socket, hostName, remote, options);
         try
         {
-            await connection.OpenSessionAsync(allowTls, cancellationToken);
+            await connection.OpenSessionAsync(tls, cancellationToken);
             return connection;
         }
         catch
@@ -89,8 +95,9 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         }
     }
 
-    private async Task OpenSessionAsync(bool allowTls, CancellationToken cancellationToken)
+    private async Task OpenSessionAsync(OutboundTlsPolicy tls, CancellationToken cancellationToken)
     {
+        TlsPolicy = tls;
         Greeting = await ReadReplyAsync(SmtpClientStage.Greeting, _options.GreetingTimeout, cancellationToken);
         if (Greeting.Code != 220)
         {
@@ -98,17 +105,36 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         }
 
         await HelloAsync(cancellationToken);
-        if (allowTls && Capabilities.StartTls && _options.StartTls?.Invoke(HostName) is { } tls)
+        if (tls.Level == TlsLevel.None)
         {
-            var reply = await CommandAsync("STARTTLS", SmtpClientStage.StartTls, _options.CommandTimeout, cancellationToken);
-            if (reply.Code != 220)
-            {
-                // The offer was withdrawn: go on in plain text, as opportunistic TLS allows.
-                return;
-            }
+            return;
+        }
 
-            await UpgradeAsync(tls, cancellationToken);
-            await HelloAsync(cancellationToken);
+        if (!Capabilities.StartTls)
+        {
+            // RFC 3207 §4: a client that requires TLS and is not offered it must not send the mail in clear.
+            RefuseWithoutTls(tls, $"TLS is required, but was not offered by host {Description}");
+            return;
+        }
+
+        var reply = await CommandAsync("STARTTLS", SmtpClientStage.StartTls, _options.CommandTimeout, cancellationToken);
+        if (reply.Code != 220)
+        {
+            // The offer was withdrawn: opportunistic TLS goes on in plain text.
+            RefuseWithoutTls(tls, $"TLS is required, but host {Description} refused STARTTLS: {reply}");
+            return;
+        }
+
+        await UpgradeAsync(tls, cancellationToken);
+        await HelloAsync(cancellationToken);
+    }
+
+    private void RefuseWithoutTls(OutboundTlsPolicy tls, string reason)
+    {
+        if (tls.RequiresTls)
+        {
+            _broken = true;
+            throw new SmtpClientException(SmtpClientStage.TlsRequired, $"{reason} (TLS policy {tls})");
         }
     }
 
@@ -136,27 +162,35 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         Capabilities = SmtpCapabilities.None;
     }
 
-    private async Task UpgradeAsync(SslClientAuthenticationOptions options, CancellationToken cancellationToken)
+    private async Task UpgradeAsync(OutboundTlsPolicy tls, CancellationToken cancellationToken)
     {
         // Anything the server sent after its 220 is discarded with the old pipe (RFC 3207 §4.2).
         await _input.CompleteAsync();
         await _output.CompleteAsync();
         var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+        var checker = new ServerCertificateCheck(HostName, tls, _options.TrustedRoots);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.CommandTimeout);
-            await ssl.AuthenticateAsClientAsync(options, timeout.Token);
+            await ssl.AuthenticateAsClientAsync(checker.ClientOptions(), timeout.Token);
         }
         catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or OperationCanceledException)
         {
             _broken = true;
-            throw new SmtpClientException(SmtpClientStage.StartTls, $"TLS handshake with {Description} failed: {e.Message}", inner: e);
+            if (checker.Refusal is { } refusal)
+            {
+                throw new SmtpClientException(SmtpClientStage.TlsVerification, $"server certificate not verified for {Description}: {refusal} (TLS policy {tls})", inner: e);
+            }
+
+            var stage = tls.RequiresTls ? SmtpClientStage.TlsRequired : SmtpClientStage.StartTls;
+            throw new SmtpClientException(stage, $"TLS handshake with {Description} failed: {e.Message}", inner: e);
         }
 
         _stream = ssl;
         _input = PipeReader.Create(ssl, new StreamPipeReaderOptions(leaveOpen: true));
         _output = PipeWriter.Create(ssl, new StreamPipeWriterOptions(leaveOpen: true));
+        Trust = checker.Trust;
         TlsDescription = $"{ssl.SslProtocol} with cipher {ssl.NegotiatedCipherSuite}";
     }
 
@@ -433,7 +467,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
     {
         SmtpClientStage.Greeting => "greeting",
         SmtpClientStage.Hello => "EHLO",
-        SmtpClientStage.StartTls => "STARTTLS",
+        SmtpClientStage.StartTls or SmtpClientStage.TlsRequired or SmtpClientStage.TlsVerification => "STARTTLS",
         _ => "transaction",
     };
 

@@ -1,4 +1,4 @@
-using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Carrier.Smtp.Client;
 
@@ -27,8 +27,8 @@ public sealed record SmtpClientOptions
     public TimeSpan DataTerminationTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// TLS settings for STARTTLS with a given server (by its MX host name), or null for plain text.
-    /// Opportunistic TLS (RFC 7435) passes options that accept any certificate.
+    /// The roots a server certificate chain must lead to under <see cref="TlsLevel.Verify"/> (a configured CA
+    /// file); null trusts the system's store.
     /// </summary>
-    public Func<string, SslClientAuthenticationOptions?>? StartTls { get; init; }
+    public X509Certificate2Collection? TrustedRoots { get; init; }
 }

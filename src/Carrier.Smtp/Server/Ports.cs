@@ -1,3 +1,4 @@
+using Carrier.Sasl;
 using Carrier.Smtp.Protocol;
 
 namespace Carrier.Smtp.Server;
@@ -20,6 +21,12 @@ public interface ISmtpAuthenticator
 {
     /// <summary>The account's canonical address when the password is right; null otherwise.</summary>
     ValueTask<string?> AuthenticateAsync(SmtpSessionContext session, string userName, string password, CancellationToken cancellationToken);
+
+    /// <summary>SCRAM: the user's salt, iteration count and keys; made-up ones for an unknown user, so the answer does not tell who exists.</summary>
+    ValueTask<ScramCredentials> GetScramCredentialsAsync(SmtpSessionContext session, string userName, CancellationToken cancellationToken);
+
+    /// <summary>SCRAM: checks the client's proof (<see cref="ScramSha256Mechanism.ProofHolds"/>); the account's canonical address when it holds, null otherwise.</summary>
+    ValueTask<string?> VerifyScramAsync(SmtpSessionContext session, string userName, ScramSha256Mechanism exchange, CancellationToken cancellationToken);
 }
 
 /// <summary>Where accepted messages go: the queue, in the host.</summary>

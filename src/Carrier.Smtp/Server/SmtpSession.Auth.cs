@@ -23,6 +23,9 @@ public sealed partial class SmtpSession
 
     private ISaslMechanism? _sasl;
 
+    /// <summary>SCRAM: the address whose proof held, logged in once the client acknowledges the server's signature.</summary>
+    private string? _saslVerifiedUser;
+
     /// <summary>Whether AUTH may be offered and used on this connection as it stands.</summary>
     private bool AuthAvailable =>
         _options.Authenticator is not null && (_connection.IsTls || _options.PlaintextAuthAllowed(_context.RemoteEndPoint.Address));
@@ -104,24 +107,65 @@ public sealed partial class SmtpSession
                 string? user = credentials.AuthorizationId.Length > 0 && !string.Equals(credentials.AuthorizationId, credentials.UserName, StringComparison.OrdinalIgnoreCase)
                     ? null // acting as someone else is not offered
                     : await _options.Authenticator!.AuthenticateAsync(_context, credentials.UserName, credentials.Password, _connection.Aborted);
-                if (user is null)
+                return user is null ? AuthFailure(credentials.UserName) : AuthSuccess(user);
+
+            case ScramCredentialsNeeded needed:
+                if (needed.AuthorizationId.Length > 0 && !string.Equals(needed.AuthorizationId, needed.UserName, StringComparison.OrdinalIgnoreCase))
                 {
-                    _counters.Count("auth", ok: false);
-                    LogAuthFailed(_context.ClientDescription, credentials.UserName);
-                    return Fail(AuthFailed);
+                    EndSasl();
+                    return AuthFailure(needed.UserName);
                 }
 
-                _context.AuthenticatedUser = user;
-                _counters.Count("auth", ok: true);
-                LogAuthenticated(_context.ClientDescription, user);
-                Reply(AuthSucceeded);
-                return false;
+                var credentialsFound = await _options.Authenticator!.GetScramCredentialsAsync(_context, needed.UserName, _connection.Aborted);
+                return await SaslStepAsync(needed.Mechanism.ServerFirst(credentialsFound));
+
+            case ScramProofReceived proof:
+                _saslVerifiedUser = await _options.Authenticator!.VerifyScramAsync(_context, proof.UserName, proof.Mechanism, _connection.Aborted);
+                if (_saslVerifiedUser is null)
+                {
+                    EndSasl();
+                    return AuthFailure(proof.UserName);
+                }
+
+                // RFC 4954 §4: data that comes with success is sent as one more 334, answered with an empty line.
+                return await SaslStepAsync(proof.Mechanism.ServerFinal());
+
+            case SaslVerified when _saslVerifiedUser is { } verified:
+                EndSasl();
+                return AuthSuccess(verified);
+
+            case SaslFailure { ServerError: { } serverError } failure:
+                EndSasl();
+                _counters.Count("auth", ok: false);
+                LogSaslFailed(_context.ClientDescription, failure.Reason);
+                return Fail(new SmtpReply(535, "5.7.8", "Error: authentication failed: " + serverError));
 
             default:
                 EndSasl();
                 _counters.Count("auth", ok: false);
+                if (step is SaslFailure malformed)
+                {
+                    LogSaslFailed(_context.ClientDescription, malformed.Reason);
+                }
+
                 return Fail(AuthMalformed);
         }
+    }
+
+    private bool AuthFailure(string userName)
+    {
+        _counters.Count("auth", ok: false);
+        LogAuthFailed(_context.ClientDescription, userName);
+        return Fail(AuthFailed);
+    }
+
+    private bool AuthSuccess(string user)
+    {
+        _context.AuthenticatedUser = user;
+        _counters.Count("auth", ok: true);
+        LogAuthenticated(_context.ClientDescription, user);
+        Reply(AuthSucceeded);
+        return false;
     }
 
     /// <summary>Reads the next response line of a SASL exchange; returns what is left and whether to close.</summary>
@@ -151,6 +195,7 @@ public sealed partial class SmtpSession
     private void EndSasl()
     {
         _sasl = null;
+        _saslVerifiedUser = null;
         if (_framing == SmtpFraming.SaslResponse)
         {
             _framing = SmtpFraming.Command;

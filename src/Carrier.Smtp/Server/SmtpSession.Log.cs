@@ -41,4 +41,7 @@ public sealed partial class SmtpSession
 
     [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "{Client}: authentication failed for user {User}")]
     private partial void LogAuthFailed(string client, string user);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Warning, Message = "{Client}: authentication exchange refused: {Reason}")]
+    private partial void LogSaslFailed(string client, string reason);
 }

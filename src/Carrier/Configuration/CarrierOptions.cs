@@ -191,6 +191,9 @@ public sealed class TlsSettings
 
     /// <summary>PEM private key of the certificate; relative to the data directory. Default: tls/key.pem.</summary>
     public string? KeyFile { get; set; }
+
+    /// <summary>STARTTLS policy for remote delivery, per destination domain.</summary>
+    public OutboundTlsSettings Outbound { get; set; } = new();
 }
 
 /// <summary>When a password may cross a connection without TLS.</summary>

@@ -47,4 +47,7 @@ public sealed record ParsedSettings(
     public IReadOnlyList<ListenEndpoint> SubmissionListen { get; init; } = [];
 
     public IReadOnlyList<ListenEndpoint> SubmissionsListen { get; init; } = [];
+
+    /// <summary>Outbound STARTTLS policy by destination domain (<c>Tls:Outbound</c>).</summary>
+    public Carrier.Delivery.Remote.TlsPolicyTable OutboundTls { get; init; } = Carrier.Delivery.Remote.TlsPolicyTable.Opportunistic;
 }

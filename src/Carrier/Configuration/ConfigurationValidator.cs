@@ -185,6 +185,7 @@ public static class ConfigurationValidator
             ImapsListen = imaps,
             SubmissionListen = submission,
             SubmissionsListen = submissions,
+            OutboundTls = OutboundTlsConfiguration.Parse(options, problems),
         };
     }
 

@@ -88,7 +88,7 @@ public sealed class CarrierServer : IAsyncDisposable
                 new EmbeddedStoreOptions { InlineBlobMaxBytes = options.Store.InlineBlobMaxBytes },
                 time,
                 loggers.CreateLogger("store"));
-            var directory = CreateDirectory(settings, store, time);
+            var directory = CreateDirectory(settings, store, time, DecoySecretFile.LoadOrCreate(settings.DataDirectory));
             var classifier = new DomainClassifier(directory);
             var intake = new MessageIntake(store.Queue, store.Blobs, time, loggers.CreateLogger("queue"));
             summaries = new SummaryCache(store.Blobs, new ImapMessageSummarizer(), loggers.CreateLogger("delivery"));
@@ -252,13 +252,15 @@ public sealed class CarrierServer : IAsyncDisposable
         return ServerCertificate.Load(settings.TlsCertificateFile, settings.TlsKeyFile, time, logger);
     }
 
-    public static MailDirectory CreateDirectory(CarrierSettings settings, ICarrierStore store, TimeProvider time) =>
+    /// <param name="decoySecret">Only the server answers SCRAM logins; other commands leave it out.</param>
+    public static MailDirectory CreateDirectory(CarrierSettings settings, ICarrierStore store, TimeProvider time, byte[]? decoySecret = null) =>
         new(store.Accounts, new DirectoryOptions
         {
             LocalDomains = settings.Options.Domains.Local,
             RelayDomains = settings.Options.Domains.Relay,
             Postmaster = settings.Options.Postmaster,
             PasswordIterations = settings.Options.Store.PasswordIterations,
+            DecoySecret = decoySecret,
         }, time);
 
     /// <summary>The MX router this configuration describes: DNS servers, transport overrides, and who "myself" is.</summary>
@@ -331,23 +333,15 @@ public sealed class CarrierServer : IAsyncDisposable
                 DataInitiationTimeout = delivery.CommandTimeout < TimeSpan.FromMinutes(2) ? delivery.CommandTimeout : TimeSpan.FromMinutes(2),
                 DataBlockTimeout = delivery.DataTimeout,
                 DataTerminationTimeout = delivery.DataTimeout,
-                StartTls = delivery.OpportunisticTls ? OpportunisticTls : null,
+                TrustedRoots = OutboundTlsConfiguration.LoadCaFile(settings),
             },
+            TlsPolicies = settings.Parsed.OutboundTls,
             MaxPerDestination = delivery.MaxPerDestination,
             DeadHostTime = delivery.DeadHostTime,
             ConnectionIdleTime = delivery.ConnectionIdleTime,
             Dkim = DkimSigning.Load(settings.DataDirectory),
         };
     }
-
-    // RFC 7435 opportunistic security: encrypt when offered, accept any certificate, never refuse to deliver over it.
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5359", Justification = "Opportunistic TLS (RFC 7435) encrypts against passive listeners without authenticating the server; the alternative is plain text.")]
-    private static System.Net.Security.SslClientAuthenticationOptions OpportunisticTls(string host) => new()
-    {
-        TargetHost = host,
-        EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
-        RemoteCertificateValidationCallback = (_, _, _, _) => true,
-    };
 
     /// <summary>Stops accepting, lets sessions and deliveries finish within the grace period, and closes the store.</summary>
     public async Task StopAsync()

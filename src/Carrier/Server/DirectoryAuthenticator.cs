@@ -1,6 +1,7 @@
 using System.Net;
 using Carrier.Configuration;
 using Carrier.Directory;
+using Carrier.Sasl;
 using Carrier.Smtp.Server;
 using Microsoft.Extensions.Logging;
 
@@ -21,6 +22,28 @@ public sealed partial class DirectoryAuthenticator : ISmtpAuthenticator
     public async ValueTask<string?> AuthenticateAsync(SmtpSessionContext session, string userName, string password, CancellationToken cancellationToken)
     {
         var (verdict, account) = await _guard.AuthenticateAsync(session.RemoteEndPoint.Address, userName, password, cancellationToken);
+        if (verdict == LoginVerdict.Blocked)
+        {
+            LogBlocked(session.ClientDescription, userName);
+        }
+
+        return account?.Address;
+    }
+
+    public async ValueTask<ScramCredentials> GetScramCredentialsAsync(SmtpSessionContext session, string userName, CancellationToken cancellationToken)
+    {
+        var key = await _guard.GetPasswordKeyAsync(userName, cancellationToken);
+        return ScramCredentials.FromSaltedPassword(key.Salt, key.Iterations, key.SaltedPassword);
+    }
+
+    public async ValueTask<string?> VerifyScramAsync(SmtpSessionContext session, string userName, ScramSha256Mechanism exchange, CancellationToken cancellationToken)
+    {
+        // A decoy key (unknown user) matches no proof; the account is read again only for a proof that holds.
+        var (verdict, account) = await _guard.CheckAsync(
+            session.RemoteEndPoint.Address,
+            userName,
+            async token => exchange.ProofHolds() ? (await _guard.GetPasswordKeyAsync(userName, token)).Account : null,
+            cancellationToken);
         if (verdict == LoginVerdict.Blocked)
         {
             LogBlocked(session.ClientDescription, userName);

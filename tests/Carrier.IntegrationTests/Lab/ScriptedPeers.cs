@@ -25,7 +25,7 @@ public enum PeerMode
 }
 
 /// <summary>A message a peer received: envelope as given and the content bytes.</summary>
-public sealed record ReceivedMessage(string Helo, string From, IReadOnlyList<string> MailOptions, IReadOnlyList<string> Recipients, byte[] Data)
+public sealed record ReceivedMessage(string Helo, string From, IReadOnlyList<string> MailOptions, IReadOnlyList<string> Recipients, byte[] Data, bool OverTls = false)
 {
     public string Text => Encoding.UTF8.GetString(Data);
 }
@@ -83,6 +83,10 @@ public sealed class ScriptedPeers : IAsyncDisposable
     public Task RefuseAsync(string host, string recipient, string reply) =>
         SendAsync(new JsonObject { ["op"] = "refuse", ["peer"] = host, ["rcpt"] = recipient, ["reply"] = reply });
 
+    /// <summary>Makes <paramref name="host"/> offer STARTTLS with this PEM certificate and key; null stops offering it.</summary>
+    public Task OfferTlsAsync(string host, string? certificateFile, string? keyFile) =>
+        SendAsync(new JsonObject { ["op"] = "tls", ["peer"] = host, ["cert"] = certificateFile, ["key"] = keyFile });
+
     public async Task<IReadOnlyList<ReceivedMessage>> MessagesAsync(string host)
     {
         var reply = await SendAsync(new JsonObject { ["op"] = "messages", ["peer"] = host });
@@ -91,7 +95,8 @@ public sealed class ScriptedPeers : IAsyncDisposable
             m["from"]!.GetValue<string>(),
             [.. m["mail_options"]!.AsArray().Select(o => o!.GetValue<string>())],
             [.. m["rcpts"]!.AsArray().Select(r => r!.GetValue<string>())],
-            Convert.FromBase64String(m["data"]!.GetValue<string>())))];
+            Convert.FromBase64String(m["data"]!.GetValue<string>()),
+            m["tls"]?.GetValue<bool>() ?? false))];
     }
 
     /// <summary>Waits until <paramref name="host"/> has received <paramref name="count"/> messages; returns them.</summary>

@@ -34,7 +34,7 @@ public sealed class Pop3SessionTests : Pop3TestServer
     }
 
     [Fact]
-    public async Task A_wrong_password_is_refused_and_the_third_failure_ends_the_session()
+    public async Task A_wrong_password_is_refused_and_the_fourth_failure_ends_the_session()
     {
         await using var wire = await Pop3Wire.ConnectAsync(Port);
         await wire.CommandAsync($"USER {Alice}");
@@ -42,7 +42,8 @@ public sealed class Pop3SessionTests : Pop3TestServer
         Assert.Equal("-ERR Send USER first", await wire.CommandAsync("PASS wrong"));
         await wire.CommandAsync("USER nobody@local.test");
         Assert.Equal("-ERR [AUTH] Authentication failed", await wire.CommandAsync($"PASS {Password}"));
-        Assert.Equal("-ERR [AUTH] Authentication failed; too many attempts, disconnecting", await wire.CommandAsync($"AUTH PLAIN {Plain(Alice, "guess")}"));
+        Assert.Equal("-ERR [AUTH] Authentication failed", await wire.CommandAsync($"AUTH PLAIN {Plain(Alice, "guess")}"));
+        Assert.Equal("-ERR [AUTH] Authentication failed; too many attempts, disconnecting", await wire.CommandAsync($"AUTH PLAIN {Plain(Alice, "guess again")}"));
         Assert.True(await wire.IsClosedAsync());
         Assert.Contains(Carrier.Logs.Lines, l => l.Contains($"login failed: user=<{Alice}>, rip=[127.0.0.1]", StringComparison.Ordinal));
     }

@@ -52,7 +52,7 @@ public sealed class SubmissionTests : IAsyncLifetime
         await wire.UpgradeToTlsAsync();
         string after = await wire.CommandAsync("EHLO client.example.org");
 
-        Assert.Contains("AUTH PLAIN LOGIN", after, StringComparison.Ordinal);
+        Assert.Contains("AUTH SCRAM-SHA-256 PLAIN LOGIN", after, StringComparison.Ordinal);
         Assert.DoesNotContain("STARTTLS", after, StringComparison.Ordinal);
         Assert.True(wire.TlsProtocol is SslProtocols.Tls12 or SslProtocols.Tls13);
     }
@@ -171,7 +171,7 @@ public sealed class SubmissionTests : IAsyncLifetime
         await carrier.AddUserAsync("alice@local.test", Password);
         await using var wire = await SmtpWire.ConnectAsync(carrier.SubmissionPort);
 
-        Assert.Contains("AUTH PLAIN LOGIN", await wire.CommandAsync("EHLO client.example.org"), StringComparison.Ordinal);
+        Assert.Contains("AUTH SCRAM-SHA-256 PLAIN LOGIN", await wire.CommandAsync("EHLO client.example.org"), StringComparison.Ordinal);
         Assert.StartsWith("235", await wire.CommandAsync("AUTH PLAIN " + Plain("alice@local.test", Password)), StringComparison.Ordinal);
     }
 

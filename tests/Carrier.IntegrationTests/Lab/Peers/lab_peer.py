@@ -10,7 +10,9 @@ control port (one JSON object per line, one JSON reply per line):
                                   "greet554"         answer every connection with 554 and hang up
                                   "silent"           accept connections and never say a word
   {"op": "refuse", "peer": "mx", "rcpt": "x@d", "reply": "550 5.1.1 no such user"}
-  {"op": "messages", "peer": "mx"}                   what the host received so far
+  {"op": "tls", "peer": "mx", "cert": "/path/cert.pem", "key": "/path/key.pem"}
+                                                     offer STARTTLS with this certificate ("cert": null: stop offering it)
+  {"op": "messages", "peer": "mx"}                   what the host received so far (each with "tls": whether it came over TLS)
   {"op": "reset"}                                    every host back to "accept", nothing recorded
 
 Usage: lab_peer.py CONTROL_HOST:PORT NAME=HOST:PORT [NAME=HOST:PORT ...]
@@ -20,6 +22,7 @@ Prints "ready" once every socket is listening.
 import asyncio
 import base64
 import json
+import ssl
 import sys
 
 from aiosmtpd.smtp import SMTP
@@ -37,6 +40,7 @@ class Host:
         self.refusals = {}
         self.messages = []
         self.server = None
+        self.tls_context = None
 
     async def listen(self):
         if self.server is None:
@@ -56,7 +60,15 @@ class Host:
             return Greeting(f"554 5.3.2 {self.name} does not accept mail now\r\n")
         if self.mode == "silent":
             return Silent()
-        return SMTP(Recorder(self), hostname=self.name, decode_data=False, enable_SMTPUTF8=False)
+        return SMTP(Recorder(self), hostname=self.name, decode_data=False, enable_SMTPUTF8=False, tls_context=self.tls_context)
+
+    def set_tls(self, cert, key):
+        if cert is None:
+            self.tls_context = None
+            return
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        self.tls_context = context
 
     async def set_mode(self, mode):
         if mode not in ("accept", "down", "greet421", "greet554", "silent"):
@@ -105,6 +117,7 @@ class Recorder:
                 "from": envelope.mail_from,
                 "mail_options": envelope.mail_options,
                 "rcpts": envelope.rcpt_tos,
+                "tls": session.ssl is not None,
                 "data": base64.b64encode(envelope.original_content or envelope.content).decode("ascii"),
             })
         return f"250 2.0.0 Ok: queued on {self.host.name}"
@@ -132,6 +145,7 @@ async def command(hosts, request):
         for host in hosts.values():
             host.refusals.clear()
             host.messages.clear()
+            host.set_tls(None, None)
             await host.set_mode("accept")
         return {"ok": True}
     host = hosts[request["peer"]]
@@ -140,6 +154,9 @@ async def command(hosts, request):
         return {"ok": True}
     if op == "refuse":
         host.refusals[request["rcpt"].lower()] = request["reply"]
+        return {"ok": True}
+    if op == "tls":
+        host.set_tls(request.get("cert"), request.get("key"))
         return {"ok": True}
     if op == "messages":
         return {"messages": host.messages}

@@ -22,7 +22,7 @@ public sealed class SmtpClientConnectionTests
         _ => ValueTask.FromResult<Stream>(new MemoryStream(Encoding.UTF8.GetBytes(text)));
 
     private static Task<SmtpClientConnection> ConnectAsync(ScriptedSmtpServer server) =>
-        SmtpClientConnection.ConnectAsync("mx.example.org", server.EndPoint, Options, allowTls: false, CancellationToken.None);
+        SmtpClientConnection.ConnectAsync("mx.example.org", server.EndPoint, Options, OutboundTlsPolicy.None, CancellationToken.None);
 
     [Fact]
     public async Task Capabilities_come_from_the_ehlo_reply()
@@ -154,7 +154,7 @@ public sealed class SmtpClientConnectionTests
         }
 
         var error = await Assert.ThrowsAsync<SmtpClientException>(() =>
-            SmtpClientConnection.ConnectAsync("mx.example.org", new IPEndPoint(IPAddress.Loopback, port), Options, allowTls: false, CancellationToken.None));
+            SmtpClientConnection.ConnectAsync("mx.example.org", new IPEndPoint(IPAddress.Loopback, port), Options, OutboundTlsPolicy.None, CancellationToken.None));
 
         Assert.Equal(SmtpClientStage.Connect, error.Stage);
         Assert.Contains("Connection refused", error.Message);
