@@ -50,7 +50,7 @@ def create_target(args, workspace):
         benchlib.apt_install(["dovecot-imapd"])
         return targets.DovecotTarget(workspace, args.user, args.idle)
     if args.target == "carrier":
-        return targets.CarrierTarget(workspace, benchlib.carrier_dll(build=not args.no_build), args.user)
+        return targets.CarrierTarget(workspace, benchlib.carrier_dll(build=not args.no_build), args.user, args.idle)
     return targets.ExternalTarget("127.0.0.1", args.port, args.user, args.password, args.server_pid, "external")
 
 

@@ -15,6 +15,7 @@ public sealed class ImapConnectionHandler : IConnectionHandler
     private readonly IBlobStore _blobs;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly SharedMessageLists _lists = new();
 
     public ImapConnectionHandler(ImapServerOptions options, MailDirectory directory, IMailboxStore mailboxes, IBlobStore blobs, TimeProvider time, ILogger logger)
     {
@@ -27,5 +28,5 @@ public sealed class ImapConnectionHandler : IConnectionHandler
     }
 
     public Task HandleAsync(Connection connection) =>
-        new ImapSession(connection, _options, _directory, _mailboxes, _blobs, _time, _logger).RunAsync();
+        new ImapSession(connection, _options, _directory, _mailboxes, _blobs, _lists, _time, _logger).RunAsync();
 }

@@ -52,27 +52,7 @@ public sealed partial class ImapSession
         }
 
         var selected = _selected!;
-        var matches = new List<int>();
-        for (int index = 0; index < selected.Count; index++)
-        {
-            var message = selected.Messages[index];
-            MessageSearchText? text = null;
-            if (key.NeedsContent)
-            {
-                var content = await ReadContentAsync(selected.Id, message.Uid);
-                if (content is null)
-                {
-                    continue;
-                }
-
-                text = await MessageParts.LoadSearchTextAsync(content, Aborted);
-            }
-
-            if (Matches(key, message, index, selected, text))
-            {
-                matches.Add(index);
-            }
-        }
+        var matches = await FindMatchesAsync(key, selected);
 
         bool usesModSeq = UsesModSeq(key);
         ulong highestMatched = matches.Count == 0 ? 0 : matches.Max(i => selected.Messages[i].ModSeq);

@@ -32,6 +32,7 @@ public sealed partial class ImapSession
     private readonly IBlobStore _blobs;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly SharedMessageLists _lists;
     private readonly CommandFramer _framer;
     private readonly ResponseWriter _out;
 
@@ -47,8 +48,9 @@ public sealed partial class ImapSession
     private bool _condStore;
     private bool _qresync;
 
-    public ImapSession(Connection connection, ImapServerOptions options, MailDirectory directory, IMailboxStore mailboxes, IBlobStore blobs, TimeProvider time, ILogger logger)
+    public ImapSession(Connection connection, ImapServerOptions options, MailDirectory directory, IMailboxStore mailboxes, IBlobStore blobs, SharedMessageLists lists, TimeProvider time, ILogger logger)
     {
+        _lists = lists;
         _connection = connection;
         _options = options;
         _directory = directory;
