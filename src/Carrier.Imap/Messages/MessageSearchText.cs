@@ -24,7 +24,7 @@ public sealed class MessageSearchText
 
     /// <summary>The first Date: header, or null when there is none or it cannot be read.</summary>
     public DateTimeOffset? SentDate =>
-        Headers("Date").FirstOrDefault() is { } date && DateUtils.TryParse(date.RawValue, 0, date.RawValue.Length, out var sent)
+        Headers("Date", string.Empty).FirstOrDefault() is { } date && DateUtils.TryParse(date.RawValue, 0, date.RawValue.Length, out var sent)
             ? sent
             : null;
 
@@ -37,7 +37,7 @@ public sealed class MessageSearchText
     /// <summary>Whether a header field of that name contains the value; an empty value asks only whether there is one.</summary>
     public bool HeaderContains(string field, string value)
     {
-        foreach (var header in Headers(field))
+        foreach (var header in Headers(field, value))
         {
             if (value.Length == 0 || Matches(header.Value, value) || Matches(ImapWireText.Unfold(header.RawValue), value))
             {
@@ -56,10 +56,11 @@ public sealed class MessageSearchText
 
     private MimeMessage Whole => _message ?? throw new InvalidOperationException("BODY and TEXT need the whole message, not its header alone.");
 
-    private IEnumerable<Header> Headers(string field) =>
+    /// <summary>The fields of that name; from a header alone, without those that certainly do not contain the value.</summary>
+    private IEnumerable<Header> Headers(string field, string value) =>
         _message is not null
             ? _message.Headers.Where(h => h.Field.Equals(field, StringComparison.OrdinalIgnoreCase))
-            : _header!.Named(field);
+            : _header!.Named(field, value);
 
     private List<string> BodyTexts()
     {

@@ -37,23 +37,16 @@ public sealed partial class ImapSession
 
                 break;
             case SearchInput.Header:
-                await foreach (var start in _mailboxes.ReadMessageStartsAsync(selected.Id, HeaderReadLength, Aborted))
+                var headers = await HeadersAsync(selected);
+                for (int index = 0; index < selected.Count; index++)
                 {
-                    int index = selected.IndexOf(start.Uid);
-                    if (index < 0 || await HeaderOfAsync(selected, start) is not { } header)
-                    {
-                        // Not in this session's view (added since it last looked) or expunged meanwhile.
-                        continue;
-                    }
-
-                    if (Matches(key, selected.Messages[index], index, selected, MessageSearchText.FromHeader(header)))
+                    // A message without a header here was expunged meanwhile.
+                    if (headers[index] is { } header && Matches(key, selected.Messages[index], index, selected, MessageSearchText.FromHeader(header)))
                     {
                         matches.Add(index);
                     }
                 }
 
-                // Both are in UID order already; sorted again so that the result never depends on it.
-                matches.Sort();
                 break;
             default:
                 for (int index = 0; index < selected.Count; index++)
@@ -70,6 +63,48 @@ public sealed partial class ImapSession
         }
 
         return matches;
+    }
+
+    /// <summary>
+    /// The top-level header of every message of the session's view (null for one expunged meanwhile): from the
+    /// shared cache, and those it lacks read in one pass from the store, from the lowest missing UID on.
+    /// </summary>
+    private async Task<byte[]?[]> HeadersAsync(SelectedMailbox selected)
+    {
+        var headers = new byte[]?[selected.Count];
+        uint firstMissing = uint.MaxValue;
+        for (int index = 0; index < headers.Length; index++)
+        {
+            uint uid = selected.Messages[index].Uid;
+            if (_headers.TryGet(selected.Id, selected.UidValidity, uid, out var header))
+            {
+                headers[index] = header;
+            }
+            else
+            {
+                firstMissing = Math.Min(firstMissing, uid);
+            }
+        }
+
+        if (firstMissing == uint.MaxValue)
+        {
+            return headers;
+        }
+
+        await foreach (var start in _mailboxes.ReadMessageStartsAsync(selected.Id, firstMissing, HeaderReadLength, Aborted))
+        {
+            int index = selected.IndexOf(start.Uid);
+            if (index < 0 || index >= headers.Length || headers[index] is not null || await HeaderOfAsync(selected, start) is not { } header)
+            {
+                // Not in this session's view (added since it last looked), already known, or expunged meanwhile.
+                continue;
+            }
+
+            headers[index] = header.ToArray();
+            _headers.Add(selected.Id, selected.UidValidity, start.Uid, headers[index]!);
+        }
+
+        return headers;
     }
 
     /// <summary>The top-level header of a message from the start of its content, reading the whole message when the header is longer.</summary>

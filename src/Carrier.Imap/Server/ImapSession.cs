@@ -33,6 +33,7 @@ public sealed partial class ImapSession
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SharedMessageLists _lists;
+    private readonly MessageHeaderCache _headers;
     private readonly CommandFramer _framer;
     private readonly ResponseWriter _out;
 
@@ -48,9 +49,10 @@ public sealed partial class ImapSession
     private bool _condStore;
     private bool _qresync;
 
-    public ImapSession(Connection connection, ImapServerOptions options, MailDirectory directory, IMailboxStore mailboxes, IBlobStore blobs, SharedMessageLists lists, TimeProvider time, ILogger logger)
+    public ImapSession(Connection connection, ImapServerOptions options, MailDirectory directory, IMailboxStore mailboxes, IBlobStore blobs, SharedMessageLists lists, MessageHeaderCache headers, TimeProvider time, ILogger logger)
     {
         _lists = lists;
+        _headers = headers;
         _connection = connection;
         _options = options;
         _directory = directory;

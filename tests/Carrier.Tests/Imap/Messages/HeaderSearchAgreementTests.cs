@@ -21,6 +21,8 @@ public sealed class HeaderSearchAgreementTests
         "From: bob@example.org\nSubject: bare line feeds\nDate: Mon, 7 Feb 2022 21:52:25 -0800\n\nbody\n",
         "Subject: no body at all\r\nFrom: eve@example.org\r\n",
         "Subject: =?utf-8?q?Caf=C3=A9?= =?utf-8?q?_au_lait?=\r\nTo: undisclosed-recipients:;\r\n\r\nbody\r\n",
+        "Subject: a rep\r\n ort split by a fold\r\nFrom: \"Ali\"\"ce\" <ali@example.org>\r\nTo: (comment) bob@example.org\r\nX-Tab:\tcorpus.1000001@\r\n\r\n",
+        "Subject: REPORT in capitals\r\nFrom: Alice\r\n  Example <alice@example.org>\r\nX-Empty: \r\n\r\n",
     ];
 
     private static readonly (string Field, string Value)[] Keys =
@@ -29,7 +31,8 @@ public sealed class HeaderSearchAgreementTests
         ("Subject", "テスト"), ("Subject", "not a header"), ("Subject", string.Empty), ("From", "jürgen"), ("From", "example.org"),
         ("From", "=?UTF-8?Q?"), ("To", "Петя"), ("To", "ivan"), ("To", "undisclosed"), ("Cc", "dave@"), ("cc", "carol"),
         ("List-Id", "dev"), ("X-Empty", string.Empty), ("X-Missing", string.Empty), ("Message-ID", "corpus.1000001@"),
-        ("Received", "from b"), ("Date", "2026"),
+        ("Received", "from b"), ("Date", "2026"), ("Subject", "report"), ("From", "Alice"), ("From", "alice example"), ("To", "comment"),
+        ("To", "bob@example.org"), ("X-Tab", "CORPUS"), ("Subject", "rEpOrT"), ("From", "ali\"\"ce"),
     ];
 
     [Fact]

@@ -97,7 +97,7 @@ public abstract class MailboxMessagesContract : StoreContract
         await Store.Mailboxes.ExpungeAsync(inbox.Id, null, None);
 
         var starts = new List<MessageStart>();
-        await foreach (var start in Store.Mailboxes.ReadMessageStartsAsync(inbox.Id, 24, None))
+        await foreach (var start in Store.Mailboxes.ReadMessageStartsAsync(inbox.Id, 1, 24, None))
         {
             starts.Add(start);
         }
@@ -107,6 +107,13 @@ public abstract class MailboxMessagesContract : StoreContract
         Assert.Equal(Content("Subject: one\r\n\r\nbody\r\n"), starts[0].Octets.ToArray());
         Assert.Equal(Content("Delivered-To: alice@local.test\r\nSubject: two\r\n\r\nbody\r\n")[..24], starts[1].Octets.ToArray());
         Assert.Equal(LargeContent()[..24], starts[2].Octets.ToArray());
+        var later = new List<uint>();
+        await foreach (var start in Store.Mailboxes.ReadMessageStartsAsync(inbox.Id, prefixed, 24, None))
+        {
+            later.Add(start.Uid);
+        }
+
+        Assert.Equal([prefixed, large], later);
     }
 
     [Fact]
