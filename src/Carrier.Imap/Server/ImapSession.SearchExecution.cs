@@ -18,8 +18,8 @@ public sealed partial class ImapSession
 
     /// <summary>
     /// The 0-based indexes of the selected messages that match, in order. Flag, UID, size, date and MODSEQ keys
-    /// are answered from the session's message list; header keys from the headers alone, read for the whole
-    /// mailbox in one pass; only BODY and TEXT parse whole messages.
+    /// are answered from the session's message list; header keys from the headers alone (<see cref="MessageHeaderCache"/>,
+    /// else read for the whole mailbox in one pass); only BODY and TEXT parse whole messages.
     /// </summary>
     private async Task<List<int>> FindMatchesAsync(SearchKey key, SelectedMailbox selected)
     {
@@ -37,7 +37,7 @@ public sealed partial class ImapSession
 
                 break;
             case SearchInput.Header:
-                var headers = await HeadersAsync(selected);
+                var headers = await HeadersAsync(selected, Enumerable.Range(0, selected.Count));
                 for (int index = 0; index < selected.Count; index++)
                 {
                     // A message without a header here was expunged meanwhile.
@@ -66,14 +66,15 @@ public sealed partial class ImapSession
     }
 
     /// <summary>
-    /// The top-level header of every message of the session's view (null for one expunged meanwhile): from the
-    /// shared cache, and those it lacks read in one pass from the store, from the lowest missing UID on.
+    /// The top-level headers of the given messages of the session's view, by index (null where a message was
+    /// expunged meanwhile, and for indexes not asked for): from the shared cache, and those it lacks read in one
+    /// pass from the store, over the UID range of the missing ones.
     /// </summary>
-    private async Task<byte[]?[]> HeadersAsync(SelectedMailbox selected)
+    private async Task<byte[]?[]> HeadersAsync(SelectedMailbox selected, IEnumerable<int> indexes)
     {
         var headers = new byte[]?[selected.Count];
-        uint firstMissing = uint.MaxValue;
-        for (int index = 0; index < headers.Length; index++)
+        var missing = new HashSet<uint>();
+        foreach (int index in indexes)
         {
             uint uid = selected.Messages[index].Uid;
             if (_headers.TryGet(selected.Id, selected.UidValidity, uid, out var header))
@@ -82,21 +83,21 @@ public sealed partial class ImapSession
             }
             else
             {
-                firstMissing = Math.Min(firstMissing, uid);
+                missing.Add(uid);
             }
         }
 
-        if (firstMissing == uint.MaxValue)
+        if (missing.Count == 0)
         {
             return headers;
         }
 
-        await foreach (var start in _mailboxes.ReadMessageStartsAsync(selected.Id, firstMissing, HeaderReadLength, Aborted))
+        await foreach (var start in _mailboxes.ReadMessageStartsAsync(selected.Id, missing.Min(), missing.Max(), HeaderReadLength, Aborted))
         {
             int index = selected.IndexOf(start.Uid);
-            if (index < 0 || index >= headers.Length || headers[index] is not null || await HeaderOfAsync(selected, start) is not { } header)
+            if (index < 0 || !missing.Contains(start.Uid) || await HeaderOfAsync(selected, start) is not { } header)
             {
-                // Not in this session's view (added since it last looked), already known, or expunged meanwhile.
+                // Not asked for, not in this session's view (added since it last looked), or expunged meanwhile.
                 continue;
             }
 

@@ -44,6 +44,12 @@ public sealed class SharedMessageLists
             if (_latest.TryGetValue(mailboxId, out var entry) && entry.UidValidity == uidValidity
                 && entry.Messages.TryGetTarget(out var existing) && SameMessages(existing, messages))
             {
+                // The same messages read at a later state: nothing changed in between, so it names this list too.
+                if (modSeq > entry.ModSeq)
+                {
+                    _latest[mailboxId] = entry with { ModSeq = modSeq };
+                }
+
                 return existing;
             }
 

@@ -205,17 +205,18 @@ internal sealed class EmbeddedMailboxStore : IMailboxStore
         return prefix.Length == 0 ? body : new PrefixedStream(prefix, body);
     }
 
-    public async IAsyncEnumerable<MessageStart> ReadMessageStartsAsync(long mailboxId, uint fromUid, int length, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<MessageStart> ReadMessageStartsAsync(long mailboxId, uint fromUid, uint toUid, int length, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = _database.OpenReader();
         await using var command = connection.Command(
             """
             SELECT m.uid, m.header_prefix, b.in_file, substr(c.data, 1, @length), m.blob_id
             FROM messages m JOIN blobs b ON b.id = m.blob_id LEFT JOIN blob_contents c ON c.id = m.blob_id
-            WHERE m.mailbox_id = @mailbox AND m.uid >= @from ORDER BY m.uid
+            WHERE m.mailbox_id = @mailbox AND m.uid BETWEEN @from AND @to ORDER BY m.uid
             """,
             ("@mailbox", mailboxId),
             ("@from", (long)fromUid),
+            ("@to", (long)toUid),
             ("@length", length));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

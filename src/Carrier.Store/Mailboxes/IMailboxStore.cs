@@ -26,11 +26,11 @@ public interface IMailboxStore
     ValueTask<Stream?> OpenMessageAsync(long mailboxId, uint uid, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The first <paramref name="length"/> octets of the messages of a mailbox from UID <paramref name="fromUid"/> on,
-    /// as a client sees them (header prefix included), in UID order, read in one pass: for readers that need only
-    /// the header of many messages.
+    /// The first <paramref name="length"/> octets of the messages of a mailbox with UIDs from <paramref name="fromUid"/>
+    /// to <paramref name="toUid"/>, as a client sees them (header prefix included), in UID order, read in one pass:
+    /// for readers that need only the header of many messages.
     /// </summary>
-    IAsyncEnumerable<MessageStart> ReadMessageStartsAsync(long mailboxId, uint fromUid, int length, CancellationToken cancellationToken);
+    IAsyncEnumerable<MessageStart> ReadMessageStartsAsync(long mailboxId, uint fromUid, uint toUid, int length, CancellationToken cancellationToken);
 
     /// <summary>Creates a mailbox; throws <see cref="StoreException"/> when the name exists.</summary>
     ValueTask<MailboxInfo> CreateMailboxAsync(long accountId, string name, string? specialUse, CancellationToken cancellationToken);

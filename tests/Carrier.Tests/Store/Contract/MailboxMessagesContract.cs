@@ -93,22 +93,23 @@ public abstract class MailboxMessagesContract : StoreContract
         uint plain = await AppendAsync(inbox, Content("Subject: one\r\n\r\nbody\r\n"));
         uint prefixed = await AppendAsync(inbox, Content("Subject: two\r\n\r\nbody\r\n"), prefix: "Delivered-To: alice@local.test\r\n");
         uint large = await AppendAsync(inbox, LargeContent());
+        uint last = await AppendAsync(inbox, Content("Subject: last\r\n\r\nbody\r\n"));
         uint gone = await AppendAsync(inbox, Content("Subject: gone\r\n\r\nbody\r\n"), flags: MessageFlags.Deleted);
         await Store.Mailboxes.ExpungeAsync(inbox.Id, null, None);
 
         var starts = new List<MessageStart>();
-        await foreach (var start in Store.Mailboxes.ReadMessageStartsAsync(inbox.Id, 1, 24, None))
+        await foreach (var start in Store.Mailboxes.ReadMessageStartsAsync(inbox.Id, 1, uint.MaxValue, 24, None))
         {
             starts.Add(start);
         }
 
-        Assert.Equal([plain, prefixed, large], starts.Select(s => s.Uid));
+        Assert.Equal([plain, prefixed, large, last], starts.Select(s => s.Uid));
         Assert.DoesNotContain(gone, starts.Select(s => s.Uid));
         Assert.Equal(Content("Subject: one\r\n\r\nbody\r\n"), starts[0].Octets.ToArray());
         Assert.Equal(Content("Delivered-To: alice@local.test\r\nSubject: two\r\n\r\nbody\r\n")[..24], starts[1].Octets.ToArray());
         Assert.Equal(LargeContent()[..24], starts[2].Octets.ToArray());
         var later = new List<uint>();
-        await foreach (var start in Store.Mailboxes.ReadMessageStartsAsync(inbox.Id, prefixed, 24, None))
+        await foreach (var start in Store.Mailboxes.ReadMessageStartsAsync(inbox.Id, prefixed, large, 24, None))
         {
             later.Add(start.Uid);
         }
