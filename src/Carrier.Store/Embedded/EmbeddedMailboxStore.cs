@@ -1,6 +1,6 @@
+using System.Runtime.CompilerServices;
 using Carrier.Store.Blobs;
 using Carrier.Store.Mailboxes;
-using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace Carrier.Store.Embedded;
