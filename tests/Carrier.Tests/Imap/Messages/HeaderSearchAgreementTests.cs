@@ -23,6 +23,8 @@ public sealed class HeaderSearchAgreementTests
         "Subject: =?utf-8?q?Caf=C3=A9?= =?utf-8?q?_au_lait?=\r\nTo: undisclosed-recipients:;\r\n\r\nbody\r\n",
         "Subject: a rep\r\n ort split by a fold\r\nFrom: \"Ali\"\"ce\" <ali@example.org>\r\nTo: (comment) bob@example.org\r\nX-Tab:\tcorpus.1000001@\r\n\r\n",
         "Subject: REPORT in capitals\r\nFrom: Alice\r\n  Example <alice@example.org>\r\nX-Empty: \r\n\r\n",
+        "Subject: before a line without a colon\r\nthis line is not a field\r\nFrom: after@example.org\r\n\r\nbody\r\n",
+        " From: starts folded@example.org\r\nSubject: report\r\nBad Name: x\r\nTo: to@example.org\r\n\r\n",
     ];
 
     private static readonly (string Field, string Value)[] Keys =
@@ -39,10 +41,24 @@ public sealed class HeaderSearchAgreementTests
     public async Task Header_keys_and_the_sent_date_agree_with_the_whole_message()
     {
         int compared = 0;
+        int unparsable = 0;
         foreach (string message in Corpus)
         {
             byte[] octets = Bytes(message);
-            var whole = await MessageSearchText.LoadAsync(new MemoryStream(octets), CancellationToken.None);
+            MessageSearchText whole;
+            try
+            {
+                whole = await MessageSearchText.LoadAsync(new MemoryStream(octets), CancellationToken.None);
+            }
+            catch (FormatException)
+            {
+                // MimeKit refuses a message that starts with a continuation line; the header alone still answers.
+                Assert.StartsWith(" ", message, StringComparison.Ordinal);
+                Assert.False(MessageSearchText.FromHeader(octets).HeaderContains("Subject", "nothing like it"));
+                unparsable++;
+                continue;
+            }
+
             var header = MessageSearchText.FromHeader(octets.AsMemory(0, HeaderBlock.LengthOf(octets, out _)));
             foreach (var (field, value) in Keys)
             {
@@ -55,7 +71,8 @@ public sealed class HeaderSearchAgreementTests
             Assert.Equal(whole.SentDate, header.SentDate);
         }
 
-        Assert.Equal(Corpus.Length * Keys.Length, compared);
+        Assert.Equal((Corpus.Length - unparsable) * Keys.Length, compared);
+        Assert.Equal(1, unparsable);
     }
 
     [Fact]
