@@ -57,7 +57,7 @@ public sealed partial class ImapSession
                 await writer.WriteAsync(message.Content, Aborted);
 
                 // Summarised before the commit, so that message and summary are stored in one transaction.
-                writer.Summary = Messages.ImapMessageSummarizer.Summarize(message.Content).ToStoredForm();
+                writer.Summary = SummaryOf(message.Content);
                 requests.Add(new AppendRequest(mailbox.Id, writer.BlobId, writer.Length, ReadOnlyMemory<byte>.Empty, message.Flags, message.Keywords, message.InternalDate, DeliveryKey: null));
             }
 
@@ -73,6 +73,23 @@ public sealed partial class ImapSession
             {
                 await writer.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>
+    /// The summary stored with an appended message; null when MimeKit cannot read the message (one that starts with
+    /// a continuation line, say). Such a message is stored all the same: the client sent it, and SEARCH of its
+    /// header still works.
+    /// </summary>
+    private static string? SummaryOf(ReadOnlyMemory<byte> content)
+    {
+        try
+        {
+            return Messages.ImapMessageSummarizer.Summarize(content).ToStoredForm();
+        }
+        catch (FormatException)
+        {
+            return null;
         }
     }
 

@@ -64,6 +64,18 @@ public sealed class ImapSearchExecutionTests : IClassFixture<ImapServerFixture>
     }
 
     [Fact]
+    public async Task A_message_MimeKit_cannot_read_is_appended_and_found_by_its_header()
+    {
+        await using var wire = await _server.LoginAsync();
+        const string message = " From: folded@example.org\r\nSubject: unreadable report\r\n\r\nbody\r\n";
+        Assert.StartsWith("AP OK [APPENDUID", await ImapServerFixture.AppendAsync(wire, "INBOX", message), StringComparison.Ordinal);
+
+        await wire.CommandAsync("s", "SELECT INBOX");
+        Assert.Equal("* SEARCH 1\r\na1 OK SEARCH completed", await wire.CommandAsync("a1", "SEARCH SUBJECT unreadable"));
+        Assert.Contains("Subject: unreadable report", await wire.CommandAsync("a2", "FETCH 1 BODY.PEEK[HEADER]"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MULTIAPPEND_appends_every_message_or_none()
     {
         await using var wire = await _server.LoginAsync();
