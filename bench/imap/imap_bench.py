@@ -36,6 +36,7 @@ def parse_arguments():
     parser.add_argument("--session-length", type=int, default=25, help="operations per login session (default 25)")
     parser.add_argument("--idle", type=int, default=1000, help="connections held in IDLE, at most 2000 (default 1000; 0 skips)")
     parser.add_argument("--no-build", action="store_true", help="use the existing Release build of Carrier")
+    parser.add_argument("--carrier-dll", type=Path, help="carrier: run this build of carrier.dll (a copy, so the checkout can be rebuilt meanwhile)")
     args = parser.parse_args()
     if not (1 <= args.messages <= 50_000 and 1 <= args.clients <= 100 and 1 <= args.operations <= 100_000
             and 0 <= args.idle <= 2000 and 1 <= args.duration <= 3600):
@@ -50,7 +51,8 @@ def create_target(args, workspace):
         benchlib.apt_install(["dovecot-imapd"])
         return targets.DovecotTarget(workspace, args.user, args.idle)
     if args.target == "carrier":
-        return targets.CarrierTarget(workspace, benchlib.carrier_dll(build=not args.no_build), args.user)
+        dll = args.carrier_dll or benchlib.carrier_dll(build=not args.no_build)
+        return targets.CarrierTarget(workspace, dll, args.user, args.idle)
     return targets.ExternalTarget("127.0.0.1", args.port, args.user, args.password, args.server_pid, "external")
 
 

@@ -103,7 +103,8 @@ protocol imap {{
 class CarrierTarget:
     name = "Carrier"
 
-    def __init__(self, workspace, dll, user):
+    def __init__(self, workspace, dll, user, max_connections):
+        self.max_connections = max_connections
         self.data = workspace.path / "carrier"
         self.dll = dll
         self.host, self.port = "127.0.0.1", benchlib.free_port()
@@ -112,16 +113,22 @@ class CarrierTarget:
         self.process = None
         workspace.on_exit(self.stop)
 
-    def _cli(self, *arguments, stdin=None):
+    def _cli(self, *arguments, stdin=None, environment=None):
         subprocess.run(["dotnet", str(self.dll), *arguments, "--data", str(self.data)],
-                       input=stdin, text=True, check=True, stdout=subprocess.DEVNULL, timeout=120)
+                       input=stdin, text=True, check=True, stdout=subprocess.DEVNULL, timeout=120,
+                       env=dict(os.environ, **(environment or {})))
 
     def start(self):
         domain = self.user.split("@")[1]
         self._cli("init", "--hostname", f"carrier.{domain}", "--domain", domain, "--listen", f"127.0.0.1:{self.smtp_port}")
-        self._cli("user", "add", self.user, "--password-stdin", stdin=self.password + "\n")
+        # Dovecot's passdb holds the password in plain text: hash with few iterations so that LOGIN measures the
+        # protocol, not PBKDF2.
+        self._cli("user", "add", self.user, "--password-stdin", stdin=self.password + "\n",
+                  environment={"CARRIER_Store__PasswordIterations": "1000"})
         self.log = open(self.data / "serve.log", "w")
-        environment = dict(os.environ, CARRIER_Imap__Listen__0=f"127.0.0.1:{self.port}")
+        limit = str(self.max_connections + 100)
+        environment = dict(os.environ, CARRIER_Imap__Listen__0=f"127.0.0.1:{self.port}",
+                           CARRIER_Limits__ConnectionsPerIp=limit, CARRIER_Limits__Connections=limit)
         self.process = subprocess.Popen(["dotnet", str(self.dll), "serve", "--data", str(self.data)],
                                         stdout=self.log, stderr=subprocess.STDOUT, env=environment)
         try:

@@ -5,6 +5,7 @@ by name. Every wait is bounded.
 """
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -21,10 +22,19 @@ def log(message):
 
 
 def free_port():
-    """A TCP port on 127.0.0.1 that nobody listens on at this moment."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A TCP port on 127.0.0.1 that nobody listens on at this moment; BENCH_PORTS=LOW-HIGH confines the choice
+    to a range (on a machine shared with other runs)."""
+    low, _, high = os.environ.get("BENCH_PORTS", "0-0").partition("-")
+    # In random order: two calls in a row must not both return the first port that is free.
+    candidates = random.sample(range(int(low), int(high) + 1), int(high) - int(low) + 1) if int(low) else [0]
+    for port in candidates:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError(f"no free port in {low}-{high}")
 
 
 def wait_for_port(port, timeout, process=None):

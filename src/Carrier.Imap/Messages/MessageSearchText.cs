@@ -1,4 +1,5 @@
 using MimeKit;
+using MimeKit.Utils;
 
 namespace Carrier.Imap.Messages;
 
@@ -6,27 +7,39 @@ namespace Carrier.Imap.Messages;
 /// A message prepared for the text keys of SEARCH (RFC 9051 §6.4.4): header values and body text decoded
 /// from their MIME encodings, matched as case-insensitive substrings.
 /// </summary>
+/// <remarks>
+/// Made either from the whole message (every key) or from its top-level header alone (the header keys and
+/// SENTBEFORE/SENTON/SENTSINCE), which spares the MIME parse of the body: a header-only search reads a few
+/// hundred octets per message instead of the message with its attachments.
+/// </remarks>
 public sealed class MessageSearchText
 {
-    private readonly MimeMessage _message;
+    private readonly MimeMessage? _message;
+    private readonly HeaderBlock? _header;
     private List<string>? _bodyTexts;
 
     private MessageSearchText(MimeMessage message) => _message = message;
 
-    /// <summary>The Date: header, or null when the message has none that can be read.</summary>
+    private MessageSearchText(HeaderBlock header) => _header = header;
+
+    /// <summary>The first Date: header, or null when there is none or it cannot be read.</summary>
     public DateTimeOffset? SentDate =>
-        _message.Headers.Contains(HeaderId.Date) && _message.Date != DateTimeOffset.MinValue ? _message.Date : null;
+        Headers("Date", string.Empty).FirstOrDefault() is { } date && DateUtils.TryParse(date.RawValue, 0, date.RawValue.Length, out var sent)
+            ? sent
+            : null;
 
     public static async ValueTask<MessageSearchText> LoadAsync(Stream message, CancellationToken cancellationToken) =>
         new(await MimeMessage.LoadAsync(message, cancellationToken).ConfigureAwait(false));
 
+    /// <summary>A message known by its top-level header only: answers header keys, not BODY or TEXT.</summary>
+    public static MessageSearchText FromHeader(ReadOnlyMemory<byte> header) => new(new HeaderBlock(header));
+
     /// <summary>Whether a header field of that name contains the value; an empty value asks only whether there is one.</summary>
     public bool HeaderContains(string field, string value)
     {
-        foreach (var header in _message.Headers)
+        foreach (var header in Headers(field, value))
         {
-            if (header.Field.Equals(field, StringComparison.OrdinalIgnoreCase)
-                && (value.Length == 0 || Matches(header.Value, value) || Matches(ImapWireText.Unfold(header.RawValue), value)))
+            if (value.Length == 0 || Matches(header.Value, value) || Matches(ImapWireText.Unfold(header.RawValue), value))
             {
                 return true;
             }
@@ -39,14 +52,22 @@ public sealed class MessageSearchText
 
     /// <summary>TEXT searches the header as written, field names included, and the body.</summary>
     public bool TextContains(string value) =>
-        _message.Headers.Any(header => Matches(header.Field + ": " + header.Value, value) || Matches(ImapWireText.Unfold(header.RawValue), value)) || BodyContains(value);
+        Whole.Headers.Any(header => Matches(header.Field + ": " + header.Value, value) || Matches(ImapWireText.Unfold(header.RawValue), value)) || BodyContains(value);
+
+    private MimeMessage Whole => _message ?? throw new InvalidOperationException("BODY and TEXT need the whole message, not its header alone.");
+
+    /// <summary>The fields of that name; from a header alone, without those that certainly do not contain the value.</summary>
+    private IEnumerable<Header> Headers(string field, string value) =>
+        _message is not null
+            ? _message.Headers.Where(h => h.Field.Equals(field, StringComparison.OrdinalIgnoreCase))
+            : _header!.Named(field, value);
 
     private List<string> BodyTexts()
     {
         if (_bodyTexts is null)
         {
             _bodyTexts = [];
-            Collect(_message.Body, _bodyTexts, depth: 0);
+            Collect(Whole.Body, _bodyTexts, depth: 0);
         }
 
         return _bodyTexts;

@@ -16,6 +16,8 @@ public sealed class ImapConnectionHandler : IConnectionHandler
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly RecentMessages _recent;
+    private readonly SharedMessageLists _lists = new();
+    private readonly MessageHeaderCache _headers = new();
 
     public ImapConnectionHandler(ImapServerOptions options, MailDirectory directory, IMailboxStore mailboxes, IBlobStore blobs, TimeProvider time, ILogger logger)
     {
@@ -29,5 +31,5 @@ public sealed class ImapConnectionHandler : IConnectionHandler
     }
 
     public Task HandleAsync(Connection connection) =>
-        new ImapSession(connection, _options, _directory, _mailboxes, _blobs, _time, _logger, _recent).RunAsync();
+        new ImapSession(connection, _options, _directory, _mailboxes, _blobs, _lists, _headers, _time, _logger, _recent).RunAsync();
 }

@@ -30,7 +30,7 @@ public sealed partial class ImapSession
             capabilities.AddRange(SaslMechanisms.Names.Select(name => "AUTH=" + name));
         }
 
-        capabilities.AddRange(["UNSELECT", "UIDPLUS", "MOVE", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "CONDSTORE", "QRESYNC", "BINARY", "UTF8=ACCEPT", "STATUS=SIZE", $"APPENDLIMIT={_options.MaxMessageSize}"]);
+        capabilities.AddRange(["UNSELECT", "UIDPLUS", "MOVE", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "CONDSTORE", "QRESYNC", "BINARY", "UTF8=ACCEPT", "STATUS=SIZE", "MULTIAPPEND", $"APPENDLIMIT={_options.MaxMessageSize}"]);
         return string.Join(' ', capabilities);
     }
 

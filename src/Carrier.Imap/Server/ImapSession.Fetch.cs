@@ -120,6 +120,9 @@ public sealed partial class ImapSession
         var seenNow = await MarkSeenAsync(selected, indexes, items);
         bool needsSummary = items.Any(i => i.Kind is FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure);
         var summaries = needsSummary ? await LoadSummariesAsync(selected, indexes) : null;
+        var headers = items.Any(i => i.ReadsContent) && items.Where(i => i.ReadsContent).All(ReadsTopLevelHeaderOnly)
+            ? await HeadersAsync(selected, indexes.Where(i => i < selected.Count))
+            : null;
         foreach (int index in indexes)
         {
             if (index >= selected.Count)
@@ -131,7 +134,7 @@ public sealed partial class ImapSession
             byte[]? content = null;
             if (items.Any(i => i.ReadsContent))
             {
-                content = await ReadContentAsync(selected.Id, message.Uid);
+                content = headers?[index] is { } header && EndsLikeStoredHeader(header) ? header : await ReadContentAsync(selected.Id, message.Uid);
                 if (content is null)
                 {
                     // Expunged by another session since this one last looked: RFC 9051 §7.4.1 leaves it out.
@@ -154,6 +157,19 @@ public sealed partial class ImapSession
         await SynchronizeAsync(allowExpunge: uid);
         return Ok(command, $"{(uid ? "UID FETCH" : "FETCH")} completed");
     }
+
+    /// <summary>Whether an item needs no more of the message than its top-level header (what clients fetch to list a mailbox).</summary>
+    private static bool ReadsTopLevelHeaderOnly(FetchItem item) =>
+        item.Kind == FetchKind.Rfc822Header
+        || (item.Kind == FetchKind.Section && Messages.SectionSpec.TryParse(item.Section, out var spec) && spec.Part.Count == 0
+            && spec.Text is Messages.SectionText.Header or Messages.SectionText.HeaderFields or Messages.SectionText.HeaderFieldsNot);
+
+    /// <summary>
+    /// Whether a header (as the header cache holds it, cut at its first empty line) is what FETCH would cut from
+    /// the whole message, which ends the header at the first CRLF CRLF only: true for a header with CRLF line ends.
+    /// </summary>
+    private static bool EndsLikeStoredHeader(byte[] header) =>
+        header.AsSpan().SequenceEqual("\r\n"u8) || (header.AsSpan().EndsWith("\r\n\r\n"u8) && header.AsSpan().IndexOf("\r\n\r\n"u8) == header.Length - 4);
 
     /// <summary>Sets \Seen on messages whose content a non-PEEK item reads; returns the UIDs that changed.</summary>
     private async Task<HashSet<uint>> MarkSeenAsync(SelectedMailbox selected, List<int> indexes, List<FetchItem> items)

@@ -126,34 +126,6 @@ public sealed partial class ImapSession
         return Ok(command, $"{(uid ? "UID SEARCH" : "SEARCH")} completed");
     }
 
-    /// <summary>The 0-based indexes of the selected messages that match, in mailbox order.</summary>
-    private async Task<List<int>> FindMatchesAsync(SearchKey key, SelectedMailbox selected)
-    {
-        var matches = new List<int>();
-        for (int index = 0; index < selected.Count; index++)
-        {
-            var message = selected.Messages[index];
-            MessageSearchText? text = null;
-            if (key.NeedsContent)
-            {
-                var content = await ReadContentAsync(selected.Id, message.Uid);
-                if (content is null)
-                {
-                    continue;
-                }
-
-                text = await MessageParts.LoadSearchTextAsync(content, Aborted);
-            }
-
-            if (Matches(key, message, index, selected, text))
-            {
-                matches.Add(index);
-            }
-        }
-
-        return matches;
-    }
-
     private static bool UsesModSeq(SearchKey key) => key switch
     {
         ModSeqKey => true,

@@ -50,8 +50,9 @@ public sealed partial class ImapSession
             return No(command, "[NONEXISTENT] No such mailbox");
         }
 
-        var messages = await _mailboxes.ListMessagesAsync(mailbox.Id, Aborted);
-        var selected = new SelectedMailbox(mailbox, readOnly, [.. messages], _mailboxes.Changes, WakeIdle);
+        var messages = _lists.Find(mailbox.Id, mailbox.UidValidity, mailbox.HighestModSeq)
+            ?? _lists.Share(mailbox.Id, mailbox.UidValidity, mailbox.HighestModSeq, await _mailboxes.ListMessagesAsync(mailbox.Id, Aborted));
+        var selected = new SelectedMailbox(mailbox, readOnly, messages, _mailboxes.Changes, WakeIdle);
         _selected = selected;
         _state = ImapState.Selected;
         _searchResult = [];
@@ -63,7 +64,7 @@ public sealed partial class ImapSession
         WriteRecentCount(selected);
         if (!_rev2)
         {
-            int firstUnseen = messages.ToList().FindIndex(m => !m.Flags.HasFlag(MessageFlags.Seen));
+            int firstUnseen = Array.FindIndex(messages, m => !m.Flags.HasFlag(MessageFlags.Seen));
             if (firstUnseen >= 0)
             {
                 _out.Line($"* OK [UNSEEN {firstUnseen + 1}] First unseen message");

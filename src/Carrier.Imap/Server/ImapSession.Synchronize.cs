@@ -80,6 +80,7 @@ public sealed partial class ImapSession
         if (allowExpunge)
         {
             selected.KnownModSeq = highest;
+            selected.Share(_lists, highest);
         }
         else
         {

@@ -32,6 +32,8 @@ public sealed partial class ImapSession
     private readonly IBlobStore _blobs;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly SharedMessageLists _lists;
+    private readonly MessageHeaderCache _headers;
     private readonly CommandFramer _framer;
     private readonly ResponseWriter _out;
     private readonly RecentMessages _recent;
@@ -48,9 +50,11 @@ public sealed partial class ImapSession
     private bool _condStore;
     private bool _qresync;
 
-    public ImapSession(Connection connection, ImapServerOptions options, MailDirectory directory, IMailboxStore mailboxes, IBlobStore blobs, TimeProvider time, ILogger logger, RecentMessages recent)
+    public ImapSession(Connection connection, ImapServerOptions options, MailDirectory directory, IMailboxStore mailboxes, IBlobStore blobs, SharedMessageLists lists, MessageHeaderCache headers, TimeProvider time, ILogger logger, RecentMessages recent)
     {
         _recent = recent;
+        _lists = lists;
+        _headers = headers;
         _connection = connection;
         _options = options;
         _directory = directory;

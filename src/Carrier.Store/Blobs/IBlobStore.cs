@@ -35,5 +35,11 @@ public interface IBlobWriter : IAsyncDisposable
 
     long Length { get; }
 
+    /// <summary>
+    /// The blob's summary (see <see cref="IMessageSummarizer"/>), when the writer already knows it: stored in the
+    /// same transaction as the blob, so that readers never see the blob without it and no second commit is paid.
+    /// </summary>
+    string? Summary { get; set; }
+
     ValueTask WriteAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
 }

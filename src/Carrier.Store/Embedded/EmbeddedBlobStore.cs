@@ -60,16 +60,15 @@ internal sealed class EmbeddedBlobStore : IBlobStore
             return summaries;
         }
 
+        // One query for all of them (a FETCH asks for a screenful of messages at a time).
         await using var connection = _database.OpenReader();
-        await using var command = connection.Command("SELECT summary FROM blobs WHERE id = @id");
-        var id = command.Parameters.Add("@id", Microsoft.Data.Sqlite.SqliteType.Text);
-        foreach (string blobId in blobIds.Distinct(StringComparer.Ordinal))
+        await using var command = connection.Command(
+            "SELECT id, summary FROM blobs WHERE id IN (SELECT value FROM json_each(@ids)) AND summary IS NOT NULL",
+            ("@ids", System.Text.Json.JsonSerializer.Serialize(blobIds.Distinct(StringComparer.Ordinal).ToArray(), StoreJson.Default.StringArray)));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            id.Value = blobId;
-            if (await command.ExecuteScalarAsync(cancellationToken) is string summary)
-            {
-                summaries[blobId] = summary;
-            }
+            summaries[reader.GetString(0)] = reader.GetString(1);
         }
 
         return summaries;
@@ -142,3 +141,7 @@ internal sealed class EmbeddedBlobStore : IBlobStore
     // The random tail of the id spreads files evenly over 1024 directories.
     private static string Fanout(string blobId) => blobId[^2..];
 }
+
+/// <summary>Lists of identifiers passed to SQLite as one JSON array parameter (read with <c>json_each</c>).</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(string[]))]
+internal sealed partial class StoreJson : System.Text.Json.Serialization.JsonSerializerContext;

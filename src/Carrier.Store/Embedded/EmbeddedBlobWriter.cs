@@ -26,6 +26,8 @@ internal sealed class EmbeddedBlobWriter : IBlobWriter
 
     public long Length { get; private set; }
 
+    public string? Summary { get; set; }
+
     public bool IsInline => _file is null;
 
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
@@ -95,10 +97,11 @@ internal sealed class EmbeddedBlobWriter : IBlobWriter
         if (_file is null)
         {
             connection.Execute(
-                "INSERT INTO blobs (id, size, in_file, refs, created_at) VALUES (@id, @size, 0, 0, @now)",
+                "INSERT INTO blobs (id, size, in_file, refs, created_at, summary) VALUES (@id, @size, 0, 0, @now, @summary)",
                 ("@id", BlobId),
                 ("@size", Length),
-                ("@now", _store.Now));
+                ("@now", _store.Now),
+                ("@summary", Summary));
             connection.Execute(
                 "INSERT INTO blob_contents (id, data) VALUES (@id, @data)",
                 ("@id", BlobId),
@@ -106,7 +109,11 @@ internal sealed class EmbeddedBlobWriter : IBlobWriter
         }
         else
         {
-            int updated = connection.Execute("UPDATE blobs SET size = @size WHERE id = @id", ("@id", BlobId), ("@size", Length));
+            int updated = connection.Execute(
+                "UPDATE blobs SET size = @size, summary = COALESCE(@summary, summary) WHERE id = @id",
+                ("@id", BlobId),
+                ("@size", Length),
+                ("@summary", Summary));
             if (updated != 1)
             {
                 throw new StoreException($"Blob {BlobId} lost its pending record.");

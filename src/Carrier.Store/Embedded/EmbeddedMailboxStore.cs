@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Carrier.Store.Blobs;
 using Carrier.Store.Mailboxes;
 using Microsoft.Data.Sqlite;
@@ -55,17 +56,24 @@ internal sealed class EmbeddedMailboxStore : IMailboxStore
         return await reader.ReadAsync(cancellationToken) ? ReadMailbox(reader) : null;
     }
 
-    public async ValueTask<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<AppendRequest> requests, IBlobWriter? newContent, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<AppendRequest> requests, IBlobWriter? newContent, CancellationToken cancellationToken) =>
+        AppendManyAsync(requests, newContent is null ? [] : [newContent], cancellationToken);
+
+    public async ValueTask<IReadOnlyList<AppendResult>> AppendManyAsync(IReadOnlyList<AppendRequest> requests, IReadOnlyList<IBlobWriter> newContents, CancellationToken cancellationToken)
     {
-        var writer = newContent is null ? null : EmbeddedBlobStore.Own(newContent);
-        if (writer is not null)
+        var writers = newContents.Select(EmbeddedBlobStore.Own).ToList();
+        foreach (var writer in writers)
         {
             await writer.PrepareCommitAsync(cancellationToken);
         }
 
         var results = await _database.WriteAsync(connection =>
         {
-            writer?.WriteRow(connection);
+            foreach (var writer in writers)
+            {
+                writer.WriteRow(connection);
+            }
+
             var appended = new List<AppendResult>(requests.Count);
             foreach (var request in requests)
             {
@@ -74,7 +82,11 @@ internal sealed class EmbeddedMailboxStore : IMailboxStore
 
             return appended;
         });
-        writer?.MarkCommitted();
+        foreach (var writer in writers)
+        {
+            writer.MarkCommitted();
+        }
+
         PublishAppended(results);
         return results;
     }
@@ -191,6 +203,52 @@ internal sealed class EmbeddedMailboxStore : IMailboxStore
 
         var body = await _blobs.OpenReadAsync(blobId, cancellationToken);
         return prefix.Length == 0 ? body : new PrefixedStream(prefix, body);
+    }
+
+    public async IAsyncEnumerable<MessageStart> ReadMessageStartsAsync(long mailboxId, uint fromUid, uint toUid, int length, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = _database.OpenReader();
+        await using var command = connection.Command(
+            """
+            SELECT m.uid, m.header_prefix, b.in_file, substr(c.data, 1, @length), m.blob_id
+            FROM messages m JOIN blobs b ON b.id = m.blob_id LEFT JOIN blob_contents c ON c.id = m.blob_id
+            WHERE m.mailbox_id = @mailbox AND m.uid BETWEEN @from AND @to ORDER BY m.uid
+            """,
+            ("@mailbox", mailboxId),
+            ("@from", (long)fromUid),
+            ("@to", (long)toUid),
+            ("@length", length));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            byte[] prefix = reader.IsDBNull(1) ? [] : reader.GetFieldValue<byte[]>(1);
+            if (reader.GetInt64(2) == 0)
+            {
+                byte[] data = reader.IsDBNull(3) ? [] : reader.GetFieldValue<byte[]>(3);
+                byte[] joined = prefix.Length == 0 ? data : [.. prefix, .. data];
+                yield return new MessageStart((uint)reader.GetInt64(0), joined.AsMemory(0, Math.Min(length, joined.Length)));
+                continue;
+            }
+
+            var start = new byte[length];
+            int filled = Math.Min(prefix.Length, length);
+            prefix.AsSpan(0, filled).CopyTo(start);
+            if (filled < length)
+            {
+                try
+                {
+                    await using var file = new FileStream(_blobs.PathOf(reader.GetString(4)), FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.Asynchronous);
+                    filled += await file.ReadAtLeastAsync(start.AsMemory(filled), length - filled, throwOnEndOfStream: false, cancellationToken);
+                }
+                catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+                {
+                    // Expunged and collected since this read began: the message is gone, as for a reader that came later.
+                    continue;
+                }
+            }
+
+            yield return new MessageStart((uint)reader.GetInt64(0), start.AsMemory(0, filled));
+        }
     }
 
     public async ValueTask<MailboxInfo> CreateMailboxAsync(long accountId, string name, string? specialUse, CancellationToken cancellationToken)

@@ -16,11 +16,21 @@ public interface IMailboxStore
     /// </summary>
     ValueTask<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<AppendRequest> requests, IBlobWriter? newContent, CancellationToken cancellationToken);
 
+    /// <summary>Appends messages in one transaction together with the new blobs they refer to (all or nothing).</summary>
+    ValueTask<IReadOnlyList<AppendResult>> AppendManyAsync(IReadOnlyList<AppendRequest> requests, IReadOnlyList<IBlobWriter> newContents, CancellationToken cancellationToken);
+
     /// <summary>Messages of a mailbox in UID order.</summary>
     ValueTask<IReadOnlyList<MessageInfo>> ListMessagesAsync(long mailboxId, CancellationToken cancellationToken);
 
     /// <summary>The full message as a client sees it: header prefix, then the blob. Null if there is no such UID.</summary>
     ValueTask<Stream?> OpenMessageAsync(long mailboxId, uint uid, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The first <paramref name="length"/> octets of the messages of a mailbox with UIDs from <paramref name="fromUid"/>
+    /// to <paramref name="toUid"/>, as a client sees them (header prefix included), in UID order, read in one pass:
+    /// for readers that need only the header of many messages.
+    /// </summary>
+    IAsyncEnumerable<MessageStart> ReadMessageStartsAsync(long mailboxId, uint fromUid, uint toUid, int length, CancellationToken cancellationToken);
 
     /// <summary>Creates a mailbox; throws <see cref="StoreException"/> when the name exists.</summary>
     ValueTask<MailboxInfo> CreateMailboxAsync(long accountId, string name, string? specialUse, CancellationToken cancellationToken);

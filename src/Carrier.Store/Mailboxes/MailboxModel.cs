@@ -35,6 +35,9 @@ public sealed record MessageInfo(
     long Size,
     string BlobId);
 
+/// <summary>The start of a message's content (<see cref="IMailboxStore.ReadMessageStartsAsync"/>); shorter than asked when the message is.</summary>
+public sealed record MessageStart(uint Uid, ReadOnlyMemory<byte> Octets);
+
 /// <summary>
 /// A message to add to a mailbox: existing blob content, preceded by per-delivery header lines
 /// (Return-Path:, Delivered-To:) so that one stored copy serves every recipient.

@@ -62,6 +62,62 @@ public abstract class MailboxMessagesContract : StoreContract
     }
 
     [Fact]
+    public async Task New_contents_appended_together_commit_with_their_summaries_or_not_at_all()
+    {
+        var inbox = await MailboxAsync();
+        await using var small = await WriteBlobAsync(Content("Subject: small\r\n\r\nbody\r\n"));
+        await using var large = await WriteBlobAsync(LargeContent());
+        small.Summary = "small summary";
+        large.Summary = "large summary";
+        var results = await Store.Mailboxes.AppendManyAsync(
+            [Request(inbox, small.BlobId, small.Length, flags: MessageFlags.Seen), Request(inbox, large.BlobId, large.Length)], [small, large], None);
+
+        Assert.Equal(2, results.Count);
+        Assert.Equal(LargeContent(), await ReadMessageAsync(inbox, results[1].Uid));
+        var summaries = await Store.Blobs.GetSummariesAsync([small.BlobId, large.BlobId], None);
+        Assert.Equal("small summary", summaries[small.BlobId]);
+        Assert.Equal("large summary", summaries[large.BlobId]);
+
+        await using var lost = await WriteBlobAsync(Content("Subject: lost\r\n\r\nbody\r\n"));
+        var missing = inbox with { Id = inbox.Id + 10_000 };
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+            await Store.Mailboxes.AppendManyAsync([Request(inbox, lost.BlobId, lost.Length), Request(missing, lost.BlobId, lost.Length)], [lost], None));
+        Assert.Equal(2, (await MessagesAsync(inbox)).Count);
+        await Assert.ThrowsAsync<Carrier.Store.StoreException>(async () => await Store.Blobs.OpenReadAsync(lost.BlobId, None));
+    }
+
+    [Fact]
+    public async Task Message_starts_are_read_in_uid_order_with_their_prefix_and_cut_at_the_length()
+    {
+        var inbox = await MailboxAsync();
+        uint plain = await AppendAsync(inbox, Content("Subject: one\r\n\r\nbody\r\n"));
+        uint prefixed = await AppendAsync(inbox, Content("Subject: two\r\n\r\nbody\r\n"), prefix: "Delivered-To: alice@local.test\r\n");
+        uint large = await AppendAsync(inbox, LargeContent());
+        uint last = await AppendAsync(inbox, Content("Subject: last\r\n\r\nbody\r\n"));
+        uint gone = await AppendAsync(inbox, Content("Subject: gone\r\n\r\nbody\r\n"), flags: MessageFlags.Deleted);
+        await Store.Mailboxes.ExpungeAsync(inbox.Id, null, None);
+
+        var starts = new List<MessageStart>();
+        await foreach (var start in Store.Mailboxes.ReadMessageStartsAsync(inbox.Id, 1, uint.MaxValue, 24, None))
+        {
+            starts.Add(start);
+        }
+
+        Assert.Equal([plain, prefixed, large, last], starts.Select(s => s.Uid));
+        Assert.DoesNotContain(gone, starts.Select(s => s.Uid));
+        Assert.Equal(Content("Subject: one\r\n\r\nbody\r\n"), starts[0].Octets.ToArray());
+        Assert.Equal(Content("Delivered-To: alice@local.test\r\nSubject: two\r\n\r\nbody\r\n")[..24], starts[1].Octets.ToArray());
+        Assert.Equal(LargeContent()[..24], starts[2].Octets.ToArray());
+        var later = new List<uint>();
+        await foreach (var start in Store.Mailboxes.ReadMessageStartsAsync(inbox.Id, prefixed, large, 24, None))
+        {
+            later.Add(start.Uid);
+        }
+
+        Assert.Equal([prefixed, large], later);
+    }
+
+    [Fact]
     public async Task Flags_and_keywords_change_with_a_new_modseq_each_time()
     {
         var inbox = await MailboxAsync();
