@@ -49,6 +49,7 @@ public sealed partial class ImapSession
     private bool _rev2;
     private bool _condStore;
     private bool _qresync;
+    private bool _awaitingLiteral;
 
     public ImapSession(Connection connection, ImapServerOptions options, MailDirectory directory, IMailboxStore mailboxes, IBlobStore blobs, SharedMessageLists lists, MessageHeaderCache headers, TimeProvider time, ILogger logger, RecentMessages recent)
     {
@@ -151,6 +152,13 @@ public sealed partial class ImapSession
 
             input.AdvanceTo(buffer.Start, buffer.End);
             await _out.FlushAsync(Aborted);
+            if (_awaitingLiteral)
+            {
+                // imaplib and others send a literal and the CRLF after it in two writes.
+                _connection.AcknowledgePromptly();
+                _awaitingLiteral = false;
+            }
+
             if (close || result.IsCompleted)
             {
                 return;
@@ -170,6 +178,7 @@ public sealed partial class ImapSession
                 return ValueTask.FromResult((false, false));
             case FrameKind.SendContinuation:
                 _out.Line("+ Ready for literal data");
+                _awaitingLiteral = true;
                 return ValueTask.FromResult((false, true));
             case FrameKind.LineTooLong:
                 LogProtocolError(Client, "line too long");
