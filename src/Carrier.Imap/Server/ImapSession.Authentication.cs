@@ -157,17 +157,11 @@ public sealed partial class ImapSession
                     return await FailLoginAsync(_pendingTag, needed.UserName, "authorization identity differs from the user");
                 }
 
-                var key = _options.Guard is { } keyGuard
-                    ? await keyGuard.GetPasswordKeyAsync(needed.UserName, Aborted)
-                    : await _directory.GetPasswordKeyAsync(needed.UserName, Aborted);
+                var key = await _logins.PasswordKeyAsync(needed.UserName, Aborted);
                 _scramAccount = key.Account;
                 return await SaslStepAsync(needed.Mechanism.ServerFirst(ScramCredentials.FromSaltedPassword(key.Salt, key.Iterations, key.SaltedPassword)));
             case ScramProofReceived proof:
-                var found = _scramAccount;
-                ValueTask<Account?> Check(CancellationToken _) => ValueTask.FromResult(proof.Mechanism.ProofHolds() ? found : null);
-                var (verdict, account) = _options.Guard is { } guard
-                    ? await guard.CheckAsync(_connection.RemoteEndPoint.Address, proof.UserName, Check, Aborted)
-                    : (LoginVerdict.Accepted, await Check(Aborted));
+                var (verdict, account) = await _logins.ScramProofAsync(_connection.RemoteEndPoint.Address, proof.UserName, proof.Mechanism.ProofHolds(), _scramAccount, Aborted);
                 _scramAccount = account;
                 if (account is null)
                 {
@@ -190,9 +184,7 @@ public sealed partial class ImapSession
 
     private async Task<bool> CompleteLoginAsync(string tag, string user, string password, string method)
     {
-        var (verdict, account) = _options.Guard is { } guard
-            ? await guard.AuthenticateAsync(_connection.RemoteEndPoint.Address, user, password, Aborted)
-            : (LoginVerdict.Accepted, await _directory.AuthenticateAsync(user, password, Aborted));
+        var (verdict, account) = await _logins.PasswordAsync(_connection.RemoteEndPoint.Address, user, password, Aborted);
         return account is null ? await FailLoginAsync(tag, user, RefusalReason(verdict)) : LoggedIn(tag, account, method);
     }
 

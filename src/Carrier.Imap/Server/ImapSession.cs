@@ -27,7 +27,7 @@ public sealed partial class ImapSession
 {
     private readonly Connection _connection;
     private readonly ImapServerOptions _options;
-    private readonly MailDirectory _directory;
+    private readonly LoginChecks _logins;
     private readonly IMailboxStore _mailboxes;
     private readonly IBlobStore _blobs;
     private readonly TimeProvider _time;
@@ -58,7 +58,7 @@ public sealed partial class ImapSession
         _headers = headers;
         _connection = connection;
         _options = options;
-        _directory = directory;
+        _logins = new LoginChecks(directory, options.Guard);
         _mailboxes = mailboxes;
         _blobs = blobs;
         _time = time;

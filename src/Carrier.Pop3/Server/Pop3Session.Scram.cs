@@ -1,4 +1,3 @@
-using Carrier.Directory;
 using Carrier.Sasl;
 using Carrier.Store.Accounts;
 
@@ -21,18 +20,12 @@ public sealed partial class Pop3Session
                     return await FailLoginAsync(needed.UserName, "authorization identity differs from the user");
                 }
 
-                var key = _options.Guard is { } keyGuard
-                    ? await keyGuard.GetPasswordKeyAsync(needed.UserName, _connection.Aborted)
-                    : await _directory.GetPasswordKeyAsync(needed.UserName, _connection.Aborted);
+                var key = await _logins.PasswordKeyAsync(needed.UserName, _connection.Aborted);
                 _scramAccount = key.Account;
                 return await SaslStepAsync(needed.Mechanism.ServerFirst(ScramCredentials.FromSaltedPassword(key.Salt, key.Iterations, key.SaltedPassword)));
 
             case ScramProofReceived proof:
-                var found = _scramAccount;
-                ValueTask<Account?> Check(CancellationToken _) => ValueTask.FromResult(proof.Mechanism.ProofHolds() ? found : null);
-                var (verdict, account) = _options.Guard is { } guard
-                    ? await guard.CheckAsync(_connection.RemoteEndPoint.Address, proof.UserName, Check, _connection.Aborted)
-                    : (LoginVerdict.Accepted, await Check(_connection.Aborted));
+                var (verdict, account) = await _logins.ScramProofAsync(_connection.RemoteEndPoint.Address, proof.UserName, proof.Mechanism.ProofHolds(), _scramAccount, _connection.Aborted);
                 _scramAccount = account;
                 if (account is null)
                 {

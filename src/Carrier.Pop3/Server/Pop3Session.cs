@@ -23,7 +23,7 @@ public sealed partial class Pop3Session
 
     private readonly Connection _connection;
     private readonly Pop3ServerOptions _options;
-    private readonly MailDirectory _directory;
+    private readonly LoginChecks _logins;
     private readonly IMailboxStore _mailboxes;
     private readonly MaildropLocks _locks;
     private readonly ILogger _logger;
@@ -43,7 +43,7 @@ public sealed partial class Pop3Session
     {
         _connection = connection;
         _options = options;
-        _directory = directory;
+        _logins = new LoginChecks(directory, options.Guard);
         _mailboxes = mailboxes;
         _locks = locks;
         _logger = logger;
@@ -339,9 +339,7 @@ public sealed partial class Pop3Session
 
     private async Task<bool> LoginAsync(string user, string password)
     {
-        var (verdict, account) = _options.Guard is { } guard
-            ? await guard.AuthenticateAsync(_connection.RemoteEndPoint.Address, user, password, _connection.Aborted)
-            : (LoginVerdict.Accepted, await _directory.AuthenticateAsync(user, password, _connection.Aborted));
+        var (verdict, account) = await _logins.PasswordAsync(_connection.RemoteEndPoint.Address, user, password, _connection.Aborted);
         if (account is null)
         {
             return await FailLoginAsync(user, RefusalReason(verdict));
