@@ -1,3 +1,4 @@
+using System.Text;
 using MimeKit;
 using MimeKit.Utils;
 
@@ -16,11 +17,16 @@ public sealed class MessageSearchText
 {
     private readonly MimeMessage? _message;
     private readonly HeaderBlock? _header;
+    private readonly RawText? _raw;
     private List<string>? _bodyTexts;
 
     private MessageSearchText(MimeMessage message) => _message = message;
 
-    private MessageSearchText(HeaderBlock header) => _header = header;
+    private MessageSearchText(HeaderBlock header, RawText? raw = null)
+    {
+        _header = header;
+        _raw = raw;
+    }
 
     /// <summary>The first Date: header, or null when there is none or it cannot be read.</summary>
     public DateTimeOffset? SentDate =>
@@ -30,6 +36,27 @@ public sealed class MessageSearchText
 
     public static async ValueTask<MessageSearchText> LoadAsync(Stream message, CancellationToken cancellationToken) =>
         new(await MimeMessage.LoadAsync(message, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// The whole message for every key; one MimeKit cannot parse (a header that starts with a continuation line,
+    /// say) is searched as it is written: its fields as the header-only form reads them, and everything after
+    /// the blank line as its body text. One such message must not make every BODY or TEXT search of its
+    /// mailbox fail.
+    /// </summary>
+    public static async ValueTask<MessageSearchText> LoadOrRawAsync(byte[] message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var stream = new MemoryStream(message, writable: false);
+            return await LoadAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FormatException)
+        {
+            int headerLength = HeaderBlock.LengthOf(message, out _);
+            var raw = new RawText(Encoding.UTF8.GetString(message, 0, headerLength), Encoding.UTF8.GetString(message, headerLength, message.Length - headerLength));
+            return new MessageSearchText(new HeaderBlock(message.AsMemory(0, headerLength)), raw);
+        }
+    }
 
     /// <summary>A message known by its top-level header only: answers header keys, not BODY or TEXT.</summary>
     public static MessageSearchText FromHeader(ReadOnlyMemory<byte> header) => new(new HeaderBlock(header));
@@ -48,11 +75,12 @@ public sealed class MessageSearchText
         return false;
     }
 
-    public bool BodyContains(string value) => BodyTexts().Any(text => Matches(text, value));
+    public bool BodyContains(string value) =>
+        _raw is { } raw ? Matches(raw.Body, value) : BodyTexts().Any(text => Matches(text, value));
 
     /// <summary>TEXT searches the header as written, field names included, and the body.</summary>
     public bool TextContains(string value) =>
-        Whole.Headers.Any(header => Matches(header.Field + ": " + header.Value, value) || Matches(ImapWireText.Unfold(header.RawValue), value)) || BodyContains(value);
+        _raw is { } raw ? Matches(raw.Header, value) || Matches(raw.Body, value) : Whole.Headers.Any(header => Matches(header.Field + ": " + header.Value, value) || Matches(ImapWireText.Unfold(header.RawValue), value)) || BodyContains(value);
 
     private MimeMessage Whole => _message ?? throw new InvalidOperationException("BODY and TEXT need the whole message, not its header alone.");
 
@@ -102,4 +130,7 @@ public sealed class MessageSearchText
 
     private static bool Matches(string? text, string value) =>
         text is not null && text.Contains(value, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A message MimeKit could not parse, as written: header and body apart.</summary>
+    private sealed record RawText(string Header, string Body);
 }

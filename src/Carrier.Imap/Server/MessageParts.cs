@@ -30,9 +30,6 @@ internal static class MessageParts
         return await MessageSections.DecodeBinaryAsync(message, spec, cancellationToken);
     }
 
-    public static async ValueTask<MessageSearchText> LoadSearchTextAsync(byte[] message, CancellationToken cancellationToken)
-    {
-        using var stream = new MemoryStream(message, writable: false);
-        return await MessageSearchText.LoadAsync(stream, cancellationToken);
-    }
+    public static ValueTask<MessageSearchText> LoadSearchTextAsync(byte[] message, CancellationToken cancellationToken) =>
+        MessageSearchText.LoadOrRawAsync(message, cancellationToken);
 }

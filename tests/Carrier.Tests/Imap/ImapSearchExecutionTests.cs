@@ -64,7 +64,7 @@ public sealed class ImapSearchExecutionTests : IClassFixture<ImapServerFixture>
     }
 
     [Fact]
-    public async Task A_message_MimeKit_cannot_read_is_appended_and_found_by_its_header()
+    public async Task A_message_MimeKit_cannot_read_is_appended_and_found_by_its_header_and_its_text()
     {
         await using var wire = await _server.LoginAsync();
         const string message = " From: folded@example.org\r\nSubject: unreadable report\r\n\r\nbody\r\n";
@@ -73,6 +73,13 @@ public sealed class ImapSearchExecutionTests : IClassFixture<ImapServerFixture>
         await wire.CommandAsync("s", "SELECT INBOX");
         Assert.Equal("* SEARCH 1\r\na1 OK SEARCH completed", await wire.CommandAsync("a1", "SEARCH SUBJECT unreadable"));
         Assert.Contains("Subject: unreadable report", await wire.CommandAsync("a2", "FETCH 1 BODY.PEEK[HEADER]"), StringComparison.Ordinal);
+
+        // BODY and TEXT read it as written, and a readable message beside it is still found.
+        Assert.Contains("* 2 EXISTS", await ImapServerFixture.AppendAsync(wire, "INBOX", ImapServerFixture.Message("plainly parsed")), StringComparison.Ordinal);
+        Assert.Equal("* SEARCH 1\r\na3 OK SEARCH completed", await wire.CommandAsync("a3", "SEARCH BODY body"));
+        Assert.Equal("* SEARCH 1\r\na4 OK SEARCH completed", await wire.CommandAsync("a4", "SEARCH TEXT folded@example.org"));
+        Assert.Equal("* SEARCH\r\na5 OK SEARCH completed", await wire.CommandAsync("a5", "SEARCH BODY nowhere-to-be-found"));
+        Assert.Equal("* SEARCH 2\r\na6 OK SEARCH completed", await wire.CommandAsync("a6", "SEARCH TEXT plainly"));
     }
 
     [Fact]
