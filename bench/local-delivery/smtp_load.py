@@ -9,51 +9,19 @@ own timestamps. Bounded: N messages, and an overall deadline after which the run
 import asyncio
 import time
 
-LINE_LIMIT = 4096
-
-
-class SmtpError(Exception):
-    pass
+from smtp_wire import LINE_LIMIT, expect, read_reply, text_message
 
 
 def make_message(run, number, recipient, size):
     """A plain RFC 5322 message of about `size` octets that carries its number in X-Bench-Id."""
-    header = (
-        f"From: Load Client <load@client.test>\r\n"
-        f"To: <{recipient}>\r\n"
-        f"Subject: benchmark message {number}\r\n"
-        f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime())}\r\n"
-        f"Message-ID: <{run}.{number}@client.test>\r\n"
-        f"X-Bench-Id: {run}-{number}\r\n"
-        f"MIME-Version: 1.0\r\n"
-        f"Content-Type: text/plain; charset=us-ascii\r\n\r\n"
-    )
-    line = "The quick brown fox jumps over the lazy dog, and the mail goes through. 0123\r\n"
-    body_lines = max(1, (size - len(header)) // len(line))
-    return (header + line * body_lines).encode("ascii") + b".\r\n"
-
-
-async def read_reply(reader):
-    """Reads one (possibly multi-line) reply; returns (code, text)."""
-    lines = []
-    while True:
-        line = await reader.readuntil(b"\r\n")
-        if len(line) > LINE_LIMIT:
-            raise SmtpError("reply line too long")
-        lines.append(line.decode("utf-8", "replace").rstrip("\r\n"))
-        if len(line) < 4 or line[3:4] != b"-":
-            break
-        if len(lines) > 100:
-            raise SmtpError("reply too long")
-    code = int(lines[-1][:3])
-    return code, "\n".join(lines)
-
-
-async def expect(reader, wanted):
-    code, text = await read_reply(reader)
-    if code != wanted:
-        raise SmtpError(f"expected {wanted}, got: {text}")
-    return text
+    return text_message([
+        "From: Load Client <load@client.test>",
+        f"To: <{recipient}>",
+        f"Subject: benchmark message {number}",
+        f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime())}",
+        f"Message-ID: <{run}.{number}@client.test>",
+        f"X-Bench-Id: {run}-{number}",
+    ], size)
 
 
 class Load:

@@ -16,11 +16,7 @@ import collections
 import ssl
 import time
 
-LINE_LIMIT = 4096
-
-
-class SmtpError(Exception):
-    pass
+from smtp_wire import LINE_LIMIT, expect, read_reply, text_message
 
 
 def client_tls_context():
@@ -33,39 +29,13 @@ def client_tls_context():
 
 
 def make_message(sender, recipient, number, size):
-    header = (
-        f"From: <{sender}>\r\n"
-        f"To: <{recipient}>\r\n"
-        f"Subject: submission benchmark {number}\r\n"
-        f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime())}\r\n"
-        f"Message-ID: <sub.{number}.{time.monotonic_ns()}@client.test>\r\n"
-        f"MIME-Version: 1.0\r\n"
-        f"Content-Type: text/plain; charset=us-ascii\r\n\r\n"
-    )
-    line = "The quick brown fox jumps over the lazy dog, and the mail goes through. 0123\r\n"
-    body_lines = max(1, (size - len(header)) // len(line))
-    return (header + line * body_lines).encode("ascii") + b".\r\n"
-
-
-async def read_reply(reader):
-    lines = []
-    while True:
-        line = await reader.readuntil(b"\r\n")
-        if len(line) > LINE_LIMIT:
-            raise SmtpError("reply line too long")
-        lines.append(line.decode("utf-8", "replace").rstrip("\r\n"))
-        if len(line) < 4 or line[3:4] != b"-":
-            break
-        if len(lines) > 100:
-            raise SmtpError("reply too long")
-    return int(lines[-1][:3]), "\n".join(lines)
-
-
-async def expect(reader, wanted):
-    code, text = await read_reply(reader)
-    if code != wanted:
-        raise SmtpError(f"expected {wanted}, got: {text}")
-    return text
+    return text_message([
+        f"From: <{sender}>",
+        f"To: <{recipient}>",
+        f"Subject: submission benchmark {number}",
+        f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime())}",
+        f"Message-ID: <sub.{number}.{time.monotonic_ns()}@client.test>",
+    ], size)
 
 
 class Load:
