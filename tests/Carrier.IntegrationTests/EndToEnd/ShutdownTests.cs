@@ -1,4 +1,5 @@
 using Carrier.IntegrationTests.Infrastructure;
+using Carrier.Testing;
 
 namespace Carrier.IntegrationTests.EndToEnd;
 
@@ -12,7 +13,7 @@ public sealed class ShutdownTests
     {
         using var data = await CarrierDataDirectory.InitAsync();
         using var server = await CarrierServerProcess.StartAsync(data);
-        using var smtp = await RawSmtpConnection.ConnectAsync(server.SmtpPort);
+        await using var smtp = await SmtpWire.ConnectAsync(server.SmtpPort, readGreeting: false);
         Assert.StartsWith("220 ", await smtp.ReadReplyAsync(), StringComparison.Ordinal);
         Assert.StartsWith("250", await smtp.CommandAsync("EHLO client.example.org"), StringComparison.Ordinal);
 
@@ -20,7 +21,7 @@ public sealed class ShutdownTests
         string goodbye = await smtp.ReadReplyAsync();
         Assert.StartsWith("421 4.3.2", goodbye, StringComparison.Ordinal);
         Assert.Contains("shutting down", goodbye, StringComparison.OrdinalIgnoreCase);
-        Assert.True(await smtp.IsClosedByServerAsync());
+        Assert.True(await smtp.IsClosedAsync(TimeSpan.FromSeconds(30)));
 
         Assert.Equal(0, await stopping);
         Assert.Contains("Carrier stopped", server.Output, StringComparison.Ordinal);
@@ -37,7 +38,7 @@ public sealed class ShutdownTests
         try
         {
             string subject = $"in transfer at shutdown {Guid.NewGuid():N}";
-            using var smtp = await RawSmtpConnection.ConnectAsync(server.SmtpPort);
+            await using var smtp = await SmtpWire.ConnectAsync(server.SmtpPort, readGreeting: false);
             Assert.StartsWith("220 ", await smtp.ReadReplyAsync(), StringComparison.Ordinal);
             Assert.StartsWith("250", await smtp.CommandAsync("EHLO client.example.org"), StringComparison.Ordinal);
             Assert.StartsWith("250", await smtp.CommandAsync("MAIL FROM:<bob@example.org>"), StringComparison.Ordinal);

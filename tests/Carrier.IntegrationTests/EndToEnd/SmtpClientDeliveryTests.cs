@@ -1,5 +1,6 @@
 using System.Text;
 using Carrier.IntegrationTests.Infrastructure;
+using Carrier.Testing;
 using MailKit;
 using MailKit.Net.Smtp;
 using MimeKit;
@@ -135,7 +136,7 @@ public sealed class SmtpClientDeliveryTests(SharedCarrierServer shared)
         string subject = $"chunked {Guid.NewGuid():N}";
         byte[] first = Encoding.ASCII.GetBytes($"From: <bob@example.org>\r\nSubject: {subject}\r\n\r\nfirst chunk\r\n.\r\n");
         byte[] last = Encoding.ASCII.GetBytes("..second chunk, dots kept as sent\r\n");
-        using var smtp = await RawSmtpConnection.ConnectAsync(shared.SmtpPort);
+        await using var smtp = await SmtpWire.ConnectAsync(shared.SmtpPort, readGreeting: false);
         Assert.StartsWith("220 ", await smtp.ReadReplyAsync(), StringComparison.Ordinal);
         Assert.Contains("CHUNKING", await smtp.CommandAsync("EHLO client.example.org"), StringComparison.Ordinal);
         await smtp.SendAsync([

@@ -1,5 +1,6 @@
 using System.Text;
 using Carrier.IntegrationTests.Infrastructure;
+using Carrier.Testing;
 using static Carrier.IntegrationTests.Infrastructure.SharedCarrierServer;
 
 namespace Carrier.IntegrationTests.EndToEnd;
@@ -78,7 +79,7 @@ public sealed class SmtpRefusalTests(SharedCarrierServer shared)
     public async Task Bare_LF_in_data_is_refused_and_cannot_smuggle_a_second_message()
     {
         string tag = Guid.NewGuid().ToString("N");
-        using var smtp = await RawSmtpConnection.ConnectAsync(shared.SmtpPort);
+        await using var smtp = await SmtpWire.ConnectAsync(shared.SmtpPort, readGreeting: false);
         Assert.StartsWith("220 ", await smtp.ReadReplyAsync(), StringComparison.Ordinal);
         Assert.StartsWith("250", await smtp.CommandAsync("EHLO client.example.org"), StringComparison.Ordinal);
         Assert.StartsWith("250", await smtp.CommandAsync("MAIL FROM:<bob@example.org>"), StringComparison.Ordinal);
@@ -107,7 +108,7 @@ public sealed class SmtpRefusalTests(SharedCarrierServer shared)
     [Fact]
     public async Task Overlong_and_bare_LF_command_lines_get_500_and_the_session_goes_on()
     {
-        using var smtp = await RawSmtpConnection.ConnectAsync(shared.SmtpPort);
+        await using var smtp = await SmtpWire.ConnectAsync(shared.SmtpPort, readGreeting: false);
         Assert.StartsWith("220 ", await smtp.ReadReplyAsync(), StringComparison.Ordinal);
         Assert.StartsWith("250", await smtp.CommandAsync("EHLO client.example.org"), StringComparison.Ordinal);
 
@@ -127,7 +128,7 @@ public sealed class SmtpRefusalTests(SharedCarrierServer shared)
     [Fact]
     public async Task A_NUL_octet_in_data_is_refused_554()
     {
-        using var smtp = await RawSmtpConnection.ConnectAsync(shared.SmtpPort);
+        await using var smtp = await SmtpWire.ConnectAsync(shared.SmtpPort, readGreeting: false);
         Assert.StartsWith("220 ", await smtp.ReadReplyAsync(), StringComparison.Ordinal);
         Assert.StartsWith("250", await smtp.CommandAsync("EHLO client.example.org"), StringComparison.Ordinal);
         Assert.StartsWith("250", await smtp.CommandAsync("MAIL FROM:<bob@example.org>"), StringComparison.Ordinal);
@@ -141,7 +142,7 @@ public sealed class SmtpRefusalTests(SharedCarrierServer shared)
     public async Task A_client_that_vanishes_mid_DATA_leaves_nothing_queued_and_others_are_served()
     {
         string subject = $"half sent {Guid.NewGuid():N}";
-        using (var vanishing = await RawSmtpConnection.ConnectAsync(shared.SmtpPort))
+        await using (var vanishing = await SmtpWire.ConnectAsync(shared.SmtpPort, readGreeting: false))
         {
             Assert.StartsWith("220 ", await vanishing.ReadReplyAsync(), StringComparison.Ordinal);
             Assert.StartsWith("250", await vanishing.CommandAsync("EHLO client.example.org"), StringComparison.Ordinal);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Carrier.Testing;
 using MimeKit;
 
 namespace Carrier.IntegrationTests.Infrastructure;
@@ -38,7 +39,7 @@ public sealed class AiosmtpdPeer : IDisposable
         {
             try
             {
-                using var probe = await RawSmtpConnection.ConnectAsync(Port);
+                await using var probe = await SmtpWire.ConnectAsync(Port, readGreeting: false);
                 Assert.StartsWith("220", await probe.ReadReplyAsync(), StringComparison.Ordinal);
                 return;
             }
