@@ -43,10 +43,6 @@ public sealed class LoginGuard
     public ValueTask<(LoginVerdict Verdict, Account? Account)> AuthenticateAsync(IPAddress client, string user, string password, CancellationToken cancellationToken) =>
         CheckAsync(client, user, token => _directory.AuthenticateAsync(user, password, token), cancellationToken);
 
-    /// <summary>The stored key SCRAM-SHA-256 needs (a decoy for an unknown user); see <see cref="MailDirectory.GetPasswordKeyAsync"/>.</summary>
-    public ValueTask<PasswordKey> GetPasswordKeyAsync(string user, CancellationToken cancellationToken) =>
-        _directory.GetPasswordKeyAsync(user, cancellationToken);
-
     /// <summary>
     /// Runs any credential check under the guard: refused without checking while blocked, and each failure
     /// counted and answered late. <paramref name="check"/> returns the account when the credentials hold.

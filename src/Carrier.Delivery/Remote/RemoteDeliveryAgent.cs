@@ -185,9 +185,10 @@ public sealed partial class RemoteDeliveryAgent : IRemoteDeliveryAgent, IAsyncDi
         {
             connection = await SmtpClientConnection.ConnectAsync(host, endpoint, _options.Client, tls, cancellationToken);
         }
-        catch (SmtpClientException e) when (e.Stage == SmtpClientStage.StartTls)
+        catch (SmtpClientException e) when (e.Stage == SmtpClientStage.StartTls && !tls.RequiresTls)
         {
             // Opportunistic TLS (RFC 7435): a failed handshake is not a reason to keep the mail; go on in plain text.
+            // Never under encrypt or verify, whatever stage the exchange failed at (a connection lost after STARTTLS too).
             LogTlsFallback(host, endpoint.ToString(), e.Message);
             connection = await SmtpClientConnection.ConnectAsync(host, endpoint, _options.Client, OutboundTlsPolicy.None, cancellationToken);
         }

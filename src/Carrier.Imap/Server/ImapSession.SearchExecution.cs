@@ -68,44 +68,70 @@ public sealed partial class ImapSession
     /// <summary>
     /// The top-level headers of the given messages of the session's view, by index (null where a message was
     /// expunged meanwhile, and for indexes not asked for): from the shared cache, and those it lacks read in one
-    /// pass from the store, over the UID range of the missing ones.
+    /// pass per run of neighbouring missing ones.
     /// </summary>
     private async Task<byte[]?[]> HeadersAsync(SelectedMailbox selected, IEnumerable<int> indexes)
     {
         var headers = new byte[]?[selected.Count];
-        var missing = new HashSet<uint>();
+        var missing = new SortedSet<int>();
         foreach (int index in indexes)
         {
-            uint uid = selected.Messages[index].Uid;
-            if (_headers.TryGet(selected.Id, selected.UidValidity, uid, out var header))
+            if (_headers.TryGet(selected.Id, selected.UidValidity, selected.Messages[index].Uid, out var header))
             {
                 headers[index] = header;
             }
             else
             {
-                missing.Add(uid);
+                missing.Add(index);
             }
         }
 
-        if (missing.Count == 0)
+        // One read per run of neighbouring messages: a sparse set must not read every message between its ends.
+        var wanted = missing.Select(index => selected.Messages[index].Uid).ToHashSet();
+        foreach (var (first, last) in Runs(missing))
         {
-            return headers;
-        }
-
-        await foreach (var start in _mailboxes.ReadMessageStartsAsync(selected.Id, missing.Min(), missing.Max(), HeaderReadLength, Aborted))
-        {
-            int index = selected.IndexOf(start.Uid);
-            if (index < 0 || !missing.Contains(start.Uid) || await HeaderOfAsync(selected, start) is not { } header)
+            await foreach (var start in _mailboxes.ReadMessageStartsAsync(selected.Id, selected.Messages[first].Uid, selected.Messages[last].Uid, HeaderReadLength, Aborted))
             {
-                // Not asked for, not in this session's view (added since it last looked), or expunged meanwhile.
-                continue;
-            }
+                int index = selected.IndexOf(start.Uid);
+                if (index < 0 || !wanted.Contains(start.Uid) || await HeaderOfAsync(selected, start) is not { } header)
+                {
+                    // Not in this session's view (added since it last looked), or expunged meanwhile.
+                    continue;
+                }
 
-            headers[index] = header.ToArray();
-            _headers.Add(selected.Id, selected.UidValidity, start.Uid, headers[index]!);
+                headers[index] = header.ToArray();
+                _headers.Add(selected.Id, selected.UidValidity, start.Uid, headers[index]!);
+            }
         }
 
         return headers;
+    }
+
+    /// <summary>Consecutive indexes as (first, last) pairs.</summary>
+    private static IEnumerable<(int First, int Last)> Runs(SortedSet<int> indexes)
+    {
+        int first = -1;
+        int last = -1;
+        foreach (int index in indexes)
+        {
+            if (first >= 0 && index != last + 1)
+            {
+                yield return (first, last);
+                first = -1;
+            }
+
+            if (first < 0)
+            {
+                first = index;
+            }
+
+            last = index;
+        }
+
+        if (first >= 0)
+        {
+            yield return (first, last);
+        }
     }
 
     /// <summary>The top-level header of a message from the start of its content, reading the whole message when the header is longer.</summary>
@@ -133,6 +159,6 @@ public sealed partial class ImapSession
         NotKey not => InputOf(not.Inner),
         OrKey or => (SearchInput)Math.Max((int)InputOf(or.Left), (int)InputOf(or.Right)),
         AndKey and => and.Keys.Select(InputOf).DefaultIfEmpty(SearchInput.Metadata).Max(),
-        _ => key.NeedsContent ? SearchInput.Content : SearchInput.Metadata,
+        _ => SearchInput.Metadata,
     };
 }

@@ -83,7 +83,12 @@ internal sealed class SelectedMailbox : IDisposable
 
     public void Replace(int index, MessageInfo message) => Own()[index] = message;
 
-    public void RemoveAt(int index) => Own().RemoveAt(index);
+    public void RemoveAt(int index)
+    {
+        // An expunged message leaves the recent set too, so a long session's set stays as small as its mailbox.
+        _recent.Remove(Messages[index].Uid);
+        Own().RemoveAt(index);
+    }
 
     /// <summary>Adds a message the session has not seen, keeping UID order.</summary>
     public void Add(MessageInfo message)

@@ -97,6 +97,11 @@ public sealed class DnsClientResolver : IDnsResolver, ITxtResolver, IARecordReso
         {
             return DnsAnswer.Empty<IPAddress>(DnsStatus.TemporaryFailure, $"A lookup of {name}: {e.Message}");
         }
+        catch (ArgumentException e)
+        {
+            // No such name can exist (a label over 63 octets, an empty label): as final as NXDOMAIN.
+            return DnsAnswer.Empty<IPAddress>(DnsStatus.NameError, $"A lookup of {name}: {e.Message}");
+        }
 
         // RFC 2308 §5: a negative answer lives for the smaller of the SOA's own TTL and its MINIMUM field.
         var negativeTtl = response.Authorities.SoaRecords()
@@ -139,6 +144,11 @@ public sealed class DnsClientResolver : IDnsResolver, ITxtResolver, IARecordReso
             catch (DnsResponseException e)
             {
                 return (DnsStatus.TemporaryFailure, [], $"{type} lookup of {current}: {e.Message}");
+            }
+            catch (ArgumentException e)
+            {
+                // No such name can exist (a label over 63 octets, an empty label): as final as NXDOMAIN.
+                return (DnsStatus.NameError, [], $"{type} lookup of {current}: {e.Message}");
             }
 
             switch (response.Header.ResponseCode)

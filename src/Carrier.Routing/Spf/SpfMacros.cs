@@ -88,7 +88,10 @@ internal static class SpfMacros
             position++;
         }
 
-        int keep = position > digitsStart ? int.Parse(macro.AsSpan(digitsStart, position - digitsStart), System.Globalization.CultureInfo.InvariantCulture) : int.MaxValue;
+        // A count beyond int's range keeps every label, as int.MaxValue does (and must not throw).
+        int keep = position > digitsStart && int.TryParse(macro.AsSpan(digitsStart, position - digitsStart), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int digits)
+            ? digits
+            : int.MaxValue;
         bool reverse = position < macro.Length && char.ToLowerInvariant(macro[position]) == 'r';
         if (reverse)
         {

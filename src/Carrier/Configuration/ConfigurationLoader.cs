@@ -100,23 +100,12 @@ public static partial class ConfigurationLoader
             options.Smtp.Listen = [.. SmtpOptions.DefaultListen];
         }
 
-        if (!configuration.GetSection("Pop3:Listen").Exists())
-        {
-            options.Pop3.Listen = ["0.0.0.0:110"];
-        }
-
-        options.Pop3.Listen.RemoveAll(string.IsNullOrWhiteSpace);
+        DefaultListen(configuration, "Pop3:Listen", options.Pop3.Listen, "0.0.0.0:110");
+        DefaultListen(configuration, "Imap:Listen", options.Imap.Listen, "0.0.0.0:143");
         DefaultListen(configuration, "Pop3s:Listen", options.Pop3s.Listen, "0.0.0.0:995");
         DefaultListen(configuration, "Imaps:Listen", options.Imaps.Listen, "0.0.0.0:993");
         DefaultListen(configuration, "Submission:Listen", options.Submission.Listen, "0.0.0.0:587");
         DefaultListen(configuration, "Submissions:Listen", options.Submissions.Listen, "0.0.0.0:465");
-
-        if (!configuration.GetSection("Imap:Listen").Exists())
-        {
-            options.Imap.Listen = ["0.0.0.0:143"];
-        }
-
-        options.Imap.Listen.RemoveAll(string.IsNullOrWhiteSpace);
 
         if (!configuration.GetSection("Relay:TrustedNetworks").Exists())
         {

@@ -93,7 +93,9 @@ public sealed class CarrierServer : IAsyncDisposable
             var intake = new MessageIntake(store.Queue, store.Blobs, time, loggers.CreateLogger("queue"));
             summaries = new SummaryCache(store.Blobs, new ImapMessageSummarizer(), loggers.CreateLogger("delivery"));
             var local = new LocalDeliveryAgent(directory, store.Mailboxes, new QueueForwarder(intake, time), time, summaries);
-            remote = new RemoteDeliveryAgent(CreateMxRouter(settings), RemoteOptions(settings), time, loggers.CreateLogger("smtp"));
+            // One resolver, so routing, blocklists and sender checks share its cache.
+            var dns = CreateResolver(settings);
+            remote = new RemoteDeliveryAgent(CreateMxRouter(settings, dns), RemoteOptions(settings), time, loggers.CreateLogger("smtp"));
             var router = new DeliveryRouter(classifier, local, remote, options.Limits.MaxHops);
             var runner = new QueueRunner(store.Queue, store.Blobs, router, RetryPolicyOf(options), RunnerOptions(settings), time, loggers.CreateLogger("queue"));
             intake.Submitted = runner.Wake;
@@ -137,8 +139,8 @@ public sealed class CarrierServer : IAsyncDisposable
             string primaryDomain = options.Domains.Local.FirstOrDefault() ?? settings.Hostname;
             var policy = new SmtpRecipientPolicy(classifier, directory, primaryDomain, settings.Parsed.TrustedNetworks, options.Submission.RestrictSender);
             var logger = loggers.CreateLogger("smtpd");
-            var authenticator = new DirectoryAuthenticator(guard, logger);
-            var screening = ClientScreening.Create(settings, policy, CreateResolver(settings), time, logger);
+            var authenticator = new DirectoryAuthenticator(directory, guard, logger);
+            var screening = ClientScreening.Create(settings, policy, dns, time, logger);
             var smtpOptions = new SmtpServerOptions
             {
                 Hostname = settings.Hostname,
@@ -153,7 +155,7 @@ public sealed class CarrierServer : IAsyncDisposable
                 Authenticator = options.Smtp.Auth ? authenticator : null,
                 PlaintextAuthAllowed = plaintextAllowed,
             };
-            var sink = new QueueMessageSink(intake, policy.BarePostmasterAddress, logger, inbound: CreateInboundChecks(settings));
+            var sink = new QueueMessageSink(intake, policy.BarePostmasterAddress, logger, inbound: CreateInboundChecks(settings, dns));
             string smtpRefusal = SmtpReplies.TooManyConnections(settings.Hostname).ToWireString();
             var rateLimit = options.Limits.ConnectionRatePerIp > 0
                 ? new ConnectionRateLimit(
@@ -264,14 +266,15 @@ public sealed class CarrierServer : IAsyncDisposable
         }, time);
 
     /// <summary>The MX router this configuration describes: DNS servers, transport overrides, and who "myself" is.</summary>
-    public static MxRouter CreateMxRouter(CarrierSettings settings)
+    public static MxRouter CreateMxRouter(CarrierSettings settings) => CreateMxRouter(settings, CreateResolver(settings));
+
+    private static MxRouter CreateMxRouter(CarrierSettings settings, DnsClientResolver dns)
     {
-        var dns = CreateResolver(settings);
         var self = MxRouter.DescribeSelf(settings.Hostname, settings.SmtpListen.Select(e => e.Address));
         return new MxRouter(dns, self, settings.Parsed.Transports);
     }
 
-    /// <summary>A resolver with the configured servers and patience, and a cache of its own.</summary>
+    /// <summary>A resolver with the configured servers and patience, and a cache of its own (one per process).</summary>
     public static DnsClientResolver CreateResolver(CarrierSettings settings) => new(new DnsOptions
     {
         Servers = settings.Parsed.DnsServers,
@@ -280,7 +283,7 @@ public sealed class CarrierServer : IAsyncDisposable
     });
 
     /// <summary>Sender authentication for port 25, or null when it is turned off.</summary>
-    private static InboundChecks? CreateInboundChecks(CarrierSettings settings)
+    private static InboundChecks? CreateInboundChecks(CarrierSettings settings, DnsClientResolver dns)
     {
         var options = settings.Options.Authentication;
         if (!options.Enabled)
@@ -288,7 +291,6 @@ public sealed class CarrierServer : IAsyncDisposable
             return null;
         }
 
-        var dns = CreateResolver(settings);
         var policy = new InboundPolicy
         {
             DmarcReject = options.DmarcReject,

@@ -10,18 +10,18 @@ namespace Carrier.Server;
 /// <summary>SMTP AUTH against the directory, through the shared <see cref="LoginGuard"/>; failures are logged with the client.</summary>
 public sealed partial class DirectoryAuthenticator : ISmtpAuthenticator
 {
-    private readonly LoginGuard _guard;
+    private readonly LoginChecks _logins;
     private readonly ILogger _logger;
 
-    public DirectoryAuthenticator(LoginGuard guard, ILogger logger)
+    public DirectoryAuthenticator(MailDirectory directory, LoginGuard guard, ILogger logger)
     {
-        _guard = guard;
+        _logins = new LoginChecks(directory, guard);
         _logger = logger;
     }
 
     public async ValueTask<string?> AuthenticateAsync(SmtpSessionContext session, string userName, string password, CancellationToken cancellationToken)
     {
-        var (verdict, account) = await _guard.AuthenticateAsync(session.RemoteEndPoint.Address, userName, password, cancellationToken);
+        var (verdict, account) = await _logins.PasswordAsync(session.RemoteEndPoint.Address, userName, password, cancellationToken);
         if (verdict == LoginVerdict.Blocked)
         {
             LogBlocked(session.ClientDescription, userName);
@@ -32,18 +32,17 @@ public sealed partial class DirectoryAuthenticator : ISmtpAuthenticator
 
     public async ValueTask<ScramCredentials> GetScramCredentialsAsync(SmtpSessionContext session, string userName, CancellationToken cancellationToken)
     {
-        var key = await _guard.GetPasswordKeyAsync(userName, cancellationToken);
+        var key = await _logins.PasswordKeyAsync(userName, cancellationToken);
         return ScramCredentials.FromSaltedPassword(key.Salt, key.Iterations, key.SaltedPassword);
     }
 
     public async ValueTask<string?> VerifyScramAsync(SmtpSessionContext session, string userName, ScramSha256Mechanism exchange, CancellationToken cancellationToken)
     {
-        // A decoy key (unknown user) matches no proof; the account is read again only for a proof that holds.
-        var (verdict, account) = await _guard.CheckAsync(
-            session.RemoteEndPoint.Address,
-            userName,
-            async token => exchange.ProofHolds() ? (await _guard.GetPasswordKeyAsync(userName, token)).Account : null,
-            cancellationToken);
+        // This authenticator serves every session, so it keeps no account between the two steps: a decoy key
+        // (unknown user) matches no proof, and the account is read again only for a proof that holds.
+        bool holds = exchange.ProofHolds();
+        var found = holds ? (await _logins.PasswordKeyAsync(userName, cancellationToken)).Account : null;
+        var (verdict, account) = await _logins.ScramProofAsync(session.RemoteEndPoint.Address, userName, holds, found, cancellationToken);
         if (verdict == LoginVerdict.Blocked)
         {
             LogBlocked(session.ClientDescription, userName);

@@ -57,7 +57,7 @@ public sealed partial class BlocklistCache
         {
             verdict = await _blocklist.CheckAsync(client, CancellationToken.None);
         }
-        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or TimeoutException or InvalidOperationException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The resolver maps DNS errors to answers; anything else it throws still must not turn into a refusal.
             verdict = new BlocklistVerdict(null, null, [e.Message], FailureKeep);
