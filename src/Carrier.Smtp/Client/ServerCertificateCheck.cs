@@ -33,10 +33,10 @@ internal sealed class ServerCertificateCheck
         TargetHost = _hostName,
         EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-        RemoteCertificateValidationCallback = (_, certificate, _, _) => Accept(certificate),
+        RemoteCertificateValidationCallback = (_, certificate, presentedChain, _) => Accept(certificate, presentedChain),
     };
 
-    private bool Accept(X509Certificate? presented)
+    private bool Accept(X509Certificate? presented, X509Chain? presentedChain)
     {
         if (presented is null)
         {
@@ -46,6 +46,19 @@ internal sealed class ServerCertificateCheck
         using var certificate = new X509Certificate2(presented);
         using var chain = new X509Chain();
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+
+        // The intermediates the server sent come with the handshake's own chain; without them a correctly
+        // configured MX looks untrusted. Nothing is fetched from the network inside a handshake.
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        if (presentedChain is not null)
+        {
+            chain.ChainPolicy.ExtraStore.AddRange(presentedChain.ChainPolicy.ExtraStore);
+            foreach (var element in presentedChain.ChainElements)
+            {
+                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
         if (_trustedRoots is { Count: > 0 })
         {
             chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
