@@ -453,6 +453,17 @@ public sealed partial class SmtpSession
     {
         LogRefusal(stage, reply, sender, recipient);
         Reply(reply);
+
+        // Not the client's mistake, but not unbounded either: a client looping MAIL/RCPT/RSET through 450s would
+        // otherwise fill the greylist with triplets and push out those of real senders. One message's worth of
+        // recipients per session is what a legitimate client can need.
+        if (++_deferrals > _options.MaxRecipients)
+        {
+            LogTooManyErrors(_context.ClientDescription, _deferrals);
+            Reply(SmtpReplies.TooManyErrors);
+            return true;
+        }
+
         return false;
     }
 

@@ -36,6 +36,7 @@ public sealed partial class SmtpSession
     private SmtpPhase _phase = SmtpPhase.Connected;
     private SmtpFraming _framing = SmtpFraming.Command;
     private int _errors;
+    private int _deferrals;
     private int _transactions;
     private bool _closeAfterTransaction;
 

@@ -85,6 +85,22 @@ public sealed class SmtpScreeningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_session_that_keeps_collecting_450s_is_closed_after_a_messages_worth_of_recipients()
+    {
+        await using var looping = await GreetedAsync("127.0.0.6");
+        Assert.StartsWith("250", await looping.CommandAsync("MAIL FROM:<looper@example.org>"), StringComparison.Ordinal);
+        const int limit = 1000; // Limits:RecipientsPerMessage's default
+        await looping.SendAsync(string.Concat(Enumerable.Repeat("RCPT TO:<alice@local.test>\r\n", limit + 1)));
+        for (int i = 0; i < limit + 1; i++)
+        {
+            Assert.StartsWith("450 4.7.1", await looping.ReadReplyAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.StartsWith("421", await looping.ReadReplyAsync(), StringComparison.Ordinal);
+        Assert.True(await looping.IsClosedAsync());
+    }
+
+    [Fact]
     public async Task Trusted_and_authenticated_clients_are_not_greylisted()
     {
         await using (var trusted = await GreetedAsync("127.0.0.7"))
